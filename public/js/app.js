@@ -1,0 +1,73 @@
+// PAR CRM's small behaviours on top of server-rendered pages. Everything here is progressive:
+// the pages work without it. No inline scripts (the CSP forbids them): behaviour hangs off
+// data- attributes.
+(function () {
+  'use strict';
+
+  /** Shows a short message at the bottom of the screen. */
+  function toast(message) {
+    var box = document.querySelector('.toasts');
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'toasts';
+      box.setAttribute('role', 'status');
+      box.setAttribute('aria-live', 'polite');
+      document.body.appendChild(box);
+    }
+    var el = document.createElement('div');
+    el.className = 'toast';
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+  window.parToast = toast;
+
+  // htmx errors: the server answers them as plain text (see web/error-handler.ts).
+  document.addEventListener('htmx:responseError', function (e) {
+    var xhr = e.detail.xhr;
+    var type = xhr.getResponseHeader('Content-Type') || '';
+    toast(type.indexOf('text/plain') === 0 && xhr.responseText ? xhr.responseText : 'Something went wrong (' + xhr.status + ').');
+  });
+  document.addEventListener('htmx:sendError', function () {
+    toast('The server could not be reached. Check your connection and try again.');
+  });
+
+  document.addEventListener('click', function (e) {
+    // Copy buttons: data-copy="#element-id" copies that element's text (or value).
+    var copy = e.target.closest('[data-copy]');
+    if (copy) {
+      var source = document.querySelector(copy.getAttribute('data-copy'));
+      var text = source ? (source.value !== undefined ? source.value : source.textContent) : '';
+      navigator.clipboard.writeText(text.trim()).then(
+        function () { toast(copy.getAttribute('data-copied') || 'Copied'); },
+        function () { toast('Copy failed: select the text and copy it by hand.'); }
+      );
+    }
+    // Close open menus when clicking elsewhere.
+    document.querySelectorAll('details.menu[open]').forEach(function (menu) {
+      if (!menu.contains(e.target)) menu.removeAttribute('open');
+    });
+  });
+
+  // Forms that ask before doing something destructive: data-confirm="Are you sure?"
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var question = form.getAttribute && form.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) e.preventDefault();
+  }, true);
+
+  // Selects that submit their form on change; their submit button is only for no-JS browsers.
+  document.addEventListener('change', function (e) {
+    var select = e.target.closest('[data-autosubmit]');
+    if (select && select.form) select.form.requestSubmit();
+  });
+  function hideNoJsButtons(root) {
+    root.querySelectorAll('[data-nojs]').forEach(function (el) { el.hidden = true; });
+  }
+  document.addEventListener('DOMContentLoaded', function () { hideNoJsButtons(document); });
+  document.addEventListener('htmx:load', function (e) { hideNoJsButtons(e.detail.elt); });
+
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') document.querySelectorAll('details.menu[open]').forEach(function (m) { m.removeAttribute('open'); });
+  });
+})();

@@ -1,0 +1,10 @@
+// Every scheduled job, by name (the name `cli job:run NAME` takes).
+import { cleanupJob } from './cleanup.js';
+import type { Job } from './scheduler.js';
+
+export const jobs: Job[] = [cleanupJob];
+
+/** findJob looks a job up by name. */
+export function findJob(name: string): Job | undefined {
+  return jobs.find((j) => j.name === name);
+}

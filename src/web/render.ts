@@ -1,0 +1,49 @@
+// Rendering: a page is a view rendered inside a layout; an htmx request for the same URL gets
+// the view's swappable partial alone. The page includes that partial, so both come from the
+// same template.
+import type { Request, Response } from 'express';
+
+/** isHtmx tells whether the request came from htmx (and is not a boosted full-page navigation). */
+export function isHtmx(req: Request): boolean {
+  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
+}
+
+export interface PageOptions {
+  /** Shown in <title> and the page header. */
+  title: string;
+  /** 'app' (navigation and workspace) or 'plain' (sign-in pages, public pages). */
+  layout?: 'app' | 'plain';
+  /** The view rendered alone for htmx requests; defaults to the whole page body. */
+  partial?: string;
+  status?: number;
+}
+
+/** render answers a full page, or the partial alone when htmx asks for it. */
+export function render(req: Request, res: Response, view: string, locals: Record<string, unknown>, options: PageOptions): void {
+  res.status(options.status ?? 200);
+  if (isHtmx(req) && options.partial) {
+    res.render(options.partial, locals);
+    return;
+  }
+  res.render(view, locals, (err, body) => {
+    if (err) return req.next?.(err);
+    res.render(`layouts/${options.layout ?? 'app'}`, { ...locals, body, title: options.title }, (layoutErr, html) => {
+      if (layoutErr) return req.next?.(layoutErr);
+      res.send(html);
+    });
+  });
+}
+
+/** redirect answers a POST with 303 See Other; htmx requests get HX-Redirect so the page follows. */
+export function redirect(req: Request, res: Response, location: string): void {
+  if (isHtmx(req)) {
+    res.set('HX-Redirect', location).status(204).end();
+    return;
+  }
+  res.redirect(303, location);
+}
+
+/** safeReturnTo keeps only local paths, so a crafted ?return_to cannot send users elsewhere. */
+export function safeReturnTo(value: unknown, fallback = '/inbox'): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : fallback;
+}

@@ -1,0 +1,74 @@
+// One PAR CRM per test run, built in-process like server.ts builds it: real database (PGlite or
+// the CI Postgres), real SMTP on loopback, real HTTP through supertest and a listening server
+// (for the browser tests; its URL is BASE_URL, so links in mails work).
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.js';
+import { closeContext, openContext } from '../../src/boot.js';
+import { loadConfig } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { startMailSink, type MailSink } from './smtp.js';
+
+export interface TestEnv {
+  ctx: AppContext;
+  app: Express;
+  database: TestDatabase;
+  mail: MailSink;
+  dataDir: string;
+  /** The listening server's URL (also the app's BASE_URL). */
+  baseUrl: string;
+  server: http.Server;
+}
+
+let pending: Promise<TestEnv> | null = null;
+
+/** testConfigEnv is the environment the in-process app is configured with. */
+export function testConfigEnv(dataDir: string, smtpUrl: string, baseUrl: string): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    BASE_URL: baseUrl,
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+    ENCRYPTION_KEY: '0'.repeat(63) + '1',
+    SMTP_URL: smtpUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    JOBS_ENABLED: 'false',
+  };
+}
+
+async function build(): Promise<TestEnv> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-test-'));
+  const mail = await startMailSink();
+  const database = await createTestDatabase();
+  let app: Express | null = null;
+  const server = http.createServer((req, res) => app!(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const config = loadConfig(testConfigEnv(dataDir, mail.url, baseUrl));
+  const ctx = await openContext(config, createLogger(config.logLevel), { migrate: true, listen: true, target: database.target });
+  app = createApp(ctx);
+  return { ctx, app, database, mail, dataDir, baseUrl, server };
+}
+
+/** testEnv returns the run's shared environment, building it on first use. */
+export function testEnv(): Promise<TestEnv> {
+  return (pending ??= build());
+}
+
+/** closeTestEnv stops everything and drops the throwaway database. */
+export async function closeTestEnv(): Promise<void> {
+  if (!pending) return;
+  const env = await pending;
+  pending = null;
+  env.server.closeAllConnections();
+  await new Promise((resolve) => env.server.close(resolve));
+  await closeContext(env.ctx);
+  await env.mail.close();
+  await env.database.drop();
+  fs.rmSync(env.dataDir, { recursive: true, force: true });
+}
