@@ -29,6 +29,7 @@ const SESSION_COOKIE = 'par.sid';
 export function createApp(ctx: AppContext): Express {
   const { config } = ctx;
   const app = express();
+  app.set('env', config.env);
   app.set('trust proxy', config.trustProxy);
   app.set('views', viewsDir);
   app.set('view engine', 'ejs');

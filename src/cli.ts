@@ -22,7 +22,11 @@ interface Command {
   usage: string;
   description: string;
   options: Record<string, { type: 'string' | 'boolean' }>;
-  /** Needs the schema current (every command but migrate). */
+  /** Options that must be given; checked before the database is opened. */
+  requires?: string[];
+  /** Checks the positional arguments before the database is opened. */
+  checkPositionals?(positionals: string[]): void;
+  /** Applies pending migrations (the others refuse to run on an out-of-date schema). */
   migrate?: boolean;
   run(ctx: AppContext, values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<unknown>;
 }
@@ -48,6 +52,7 @@ const commands: Record<string, Command> = {
     usage: 'workspace:create --name NAME --owner-email EMAIL --owner-password PASSWORD [--owner-name NAME]',
     description: 'Create a workspace and its owner; prints JSON with their ids',
     options: { name: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-password': { type: 'string' }, 'owner-name': { type: 'string' } },
+    requires: ['name', 'owner-email', 'owner-password'],
     async run(ctx, values) {
       const email = required(values, 'owner-email');
       const input = parseInput(SignUp, {
@@ -64,6 +69,7 @@ const commands: Record<string, Command> = {
     usage: 'token:create --workspace ID --name NAME',
     description: 'Create an API token for a workspace; prints the token (shown once)',
     options: { workspace: { type: 'string' }, name: { type: 'string' } },
+    requires: ['workspace', 'name'],
     async run(ctx, values) {
       const workspaceId = required(values, 'workspace');
       if (!/^[0-9a-f-]{36}$/i.test(workspaceId) || !(await findWorkspace(ctx.knex, workspaceId))) {
@@ -77,11 +83,13 @@ const commands: Record<string, Command> = {
     usage: `job:run NAME   (${jobs.map((j) => j.name).join(', ')})`,
     description: 'Run a background job once, now',
     options: {},
+    checkPositionals([name]) {
+      if (!name) throw new UsageError('name the job to run');
+      if (!findJob(name)) throw new UsageError(`unknown job ${name}; jobs: ${jobs.map((j) => j.name).join(', ')}`);
+    },
     async run(ctx, _values, positionals) {
       const name = positionals[0];
-      if (!name) throw new UsageError('name the job to run');
-      const job = findJob(name);
-      if (!job) throw new UsageError(`unknown job ${name}; jobs: ${jobs.map((j) => j.name).join(', ')}`);
+      const job = findJob(name)!;
       const outcome = await runJobOnce(ctx, job);
       return outcome.ran ? { job: name, summary: outcome.summary ?? 'done' } : { job: name, skipped: 'another process is running it' };
     },
@@ -90,6 +98,7 @@ const commands: Record<string, Command> = {
     usage: 'user:set-password --email EMAIL [--password PASSWORD]   (without --password: read from stdin)',
     description: "Set a user's password and sign them out everywhere",
     options: { email: { type: 'string' }, password: { type: 'string' } },
+    requires: ['email'],
     async run(ctx, values) {
       const email = required(values, 'email');
       const password = typeof values.password === 'string' ? values.password : await readPassword();
@@ -130,6 +139,13 @@ async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nUsage: npm run cli -- ${command.usage}\n`);
+    return 2;
+  }
+  try {
+    for (const option of command.requires ?? []) required(parsed.values as Record<string, string | undefined>, option);
+    command.checkPositionals?.(parsed.positionals);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\nUsage: npm run cli -- ${command.usage}\n`);
     return 2;

@@ -87,6 +87,17 @@ async function openPostgres(url: string, log: Logger, poolMax: number): Promise<
   };
 }
 
+// knex-pglite reports a DELETE as command 'DEL', so knex would return the raw response
+// instead of the number of deleted rows as it does on Postgres: count them the same way.
+type ResponseObject = { method?: string; returning?: unknown; output?: unknown; response: { affectedRows?: number } };
+const PgliteBase = ClientPGLite as unknown as new (config: Knex.Config) => { processResponse(obj: ResponseObject, runner: unknown): unknown };
+class EmbeddedClient extends PgliteBase {
+  override processResponse(obj: ResponseObject, runner: unknown): unknown {
+    if (obj.method === 'del' && !obj.returning && !obj.output) return obj.response.affectedRows ?? 0;
+    return super.processResponse(obj, runner);
+  }
+}
+
 async function openPglite(target: { embeddedDir: string } | { memory: true }, log: Logger): Promise<Database> {
   let lock: DataDirLock | null = null;
   let dataPath: string | undefined;
@@ -103,7 +114,7 @@ async function openPglite(target: { embeddedDir: string } | { memory: true }, lo
     throw new Error(`DATA_DIR: cannot open the embedded database at ${dataPath} (${(err as Error).message})`);
   }
   const instance = knex({
-    client: ClientPGLite as unknown as typeof Knex.Client,
+    client: EmbeddedClient as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: () => ({ pglite }) as object,
     // One connection: a query waiting for it while a transaction holds it fails after this long.
