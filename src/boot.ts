@@ -7,7 +7,9 @@ import { openDatabase, type DatabaseTarget } from './db/index.js';
 import { migrateLatest, pendingMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMailer } from './mail/index.js';
+import { localMediaStorage } from './media/storage.js';
 import { createRealtime } from './realtime/index.js';
+import { createGraphClient } from './whatsapp/graph.js';
 
 export interface OpenOptions {
   /** Apply pending migrations (the server and `cli migrate` do; other commands refuse to run on an old schema). */
@@ -37,7 +39,9 @@ export async function openContext(config: Readonly<Config>, log: Logger, options
     const realtime = createRealtime(database, log);
     if (options.listen) await realtime.start();
     const mail = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
-    return { config, database, knex: database.knex, log, mail, realtime };
+    const graph = createGraphClient({ baseUrl: config.whatsappGraphUrl, version: config.whatsappGraphVersion });
+    const media = localMediaStorage(path.join(config.dataDir, 'media'));
+    return { config, database, knex: database.knex, log, mail, realtime, graph, media };
   } catch (err) {
     await database.close();
     throw err;

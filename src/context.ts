@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/index.js';
+import type { MediaStorage } from './media/storage.js';
 import type { Realtime } from './realtime/index.js';
+import type { GraphClient } from './whatsapp/graph.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -15,4 +17,8 @@ export interface AppContext {
   log: Logger;
   mail: Mailer;
   realtime: Realtime;
+  /** Meta's Graph API (WhatsApp Cloud API). */
+  graph: GraphClient;
+  /** Where media files are kept. */
+  media: MediaStorage;
 }

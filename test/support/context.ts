@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { startFakeGraph, type FakeGraph } from './fake-graph.js';
 import { startMailSink, type MailSink } from './smtp.js';
 
 export interface TestEnv {
@@ -19,6 +20,8 @@ export interface TestEnv {
   app: Express;
   database: TestDatabase;
   mail: MailSink;
+  /** The local stand-in for Meta's Graph API the app is configured to use. */
+  graph: FakeGraph;
   dataDir: string;
   /** The listening server's URL (also the app's BASE_URL). */
   baseUrl: string;
@@ -28,7 +31,7 @@ export interface TestEnv {
 let pending: Promise<TestEnv> | null = null;
 
 /** testConfigEnv is the environment the in-process app is configured with. */
-export function testConfigEnv(dataDir: string, smtpUrl: string, baseUrl: string): NodeJS.ProcessEnv {
+export function testConfigEnv(dataDir: string, smtpUrl: string, baseUrl: string, graphUrl = 'http://127.0.0.1:9'): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
@@ -38,21 +41,24 @@ export function testConfigEnv(dataDir: string, smtpUrl: string, baseUrl: string)
     SMTP_URL: smtpUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     JOBS_ENABLED: 'false',
+    WHATSAPP_GRAPH_URL: graphUrl,
+    WHATSAPP_GRAPH_VERSION: 'v25.0',
   };
 }
 
 async function build(): Promise<TestEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-test-'));
   const mail = await startMailSink();
+  const graph = await startFakeGraph('v25.0');
   const database = await createTestDatabase();
   let app: Express | null = null;
   const server = http.createServer((req, res) => app!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const config = loadConfig(testConfigEnv(dataDir, mail.url, baseUrl));
+  const config = loadConfig(testConfigEnv(dataDir, mail.url, baseUrl, graph.url));
   const ctx = await openContext(config, createLogger(config.logLevel), { migrate: true, listen: true, target: database.target });
   app = createApp(ctx);
-  return { ctx, app, database, mail, dataDir, baseUrl, server };
+  return { ctx, app, database, mail, graph, dataDir, baseUrl, server };
 }
 
 /** testEnv returns the run's shared environment, building it on first use. */
@@ -69,6 +75,7 @@ export async function closeTestEnv(): Promise<void> {
   await new Promise((resolve) => env.server.close(resolve));
   await closeContext(env.ctx);
   await env.mail.close();
+  await env.graph.close();
   await env.database.drop();
   fs.rmSync(env.dataDir, { recursive: true, force: true });
 }

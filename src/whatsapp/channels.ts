@@ -1,0 +1,135 @@
+// Channels: a WhatsApp Business number (or a sandbox) connected to a workspace. Queries take the
+// workspace id first, except the webhook lookup by the key in Meta's URL.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { recordAudit, type Actor } from '../audit/index.js';
+import type { Db } from '../db/index.js';
+import { decryptSecret, encryptSecret } from '../db/encryption.js';
+
+export type ChannelType = 'whatsapp_cloud' | 'sandbox';
+export type ChannelHealth = 'ok' | 'token_expired' | 'error' | 'unknown';
+
+export interface ChannelRow {
+  id: string;
+  workspace_id: string;
+  type: ChannelType;
+  name: string;
+  webhook_key: string;
+  phone_number_id: string;
+  waba_id: string | null;
+  display_phone_number: string | null;
+  access_token_enc: string | null;
+  app_secret_enc: string;
+  verify_token_enc: string;
+  messages_per_second: number;
+  mark_read: boolean;
+  health: ChannelHealth;
+  health_error: string | null;
+  health_checked_at: Date | null;
+  verified_name: string | null;
+  quality_rating: string | null;
+  templates_synced_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface ChannelSecrets {
+  accessToken: string | null;
+  appSecret: string;
+  verifyToken: string;
+}
+
+/** channelSecrets decrypts a channel's secrets with ENCRYPTION_KEY. */
+export function channelSecrets(key: Buffer, channel: ChannelRow): ChannelSecrets {
+  return {
+    accessToken: channel.access_token_enc ? decryptSecret(key, channel.access_token_enc) : null,
+    appSecret: decryptSecret(key, channel.app_secret_enc),
+    verifyToken: decryptSecret(key, channel.verify_token_enc),
+  };
+}
+
+/** webhookUrl is the URL to give Meta for this channel. */
+export function webhookUrl(baseUrl: string, channel: Pick<ChannelRow, 'webhook_key'>): string {
+  return `${baseUrl}/webhooks/whatsapp/${channel.webhook_key}`;
+}
+
+/** randomSecret makes a URL-safe random string (webhook keys, verify tokens, sandbox secrets). */
+export function randomSecret(bytes = 24): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+/** findChannelByWebhookKey finds the live channel a webhook URL names (any workspace). */
+export function findChannelByWebhookKey(db: Db, key: string): Promise<ChannelRow | undefined> {
+  return db('channels').where({ webhook_key: key }).whereNull('deleted_at').first();
+}
+
+/** findChannel loads a live channel of the workspace. */
+export function findChannel(db: Db, workspaceId: string, id: string): Promise<ChannelRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  return db('channels').where({ workspace_id: workspaceId, id }).whereNull('deleted_at').first();
+}
+
+/** listChannels lists the workspace's live channels, oldest first. */
+export function listChannels(db: Db, workspaceId: string): Promise<ChannelRow[]> {
+  return db('channels').where({ workspace_id: workspaceId }).whereNull('deleted_at').orderBy('created_at');
+}
+
+export interface NewChannel {
+  type: ChannelType;
+  name: string;
+  phone_number_id?: string;
+  waba_id?: string | null;
+  display_phone_number?: string | null;
+  access_token?: string | null;
+  app_secret?: string | null;
+  verify_token?: string | null;
+  messages_per_second?: number;
+  mark_read?: boolean;
+}
+
+/**
+ * insertChannel stores a channel with its secrets encrypted. A sandbox gets made-up Meta ids
+ * and generated secrets; a verify token left blank is generated.
+ */
+export async function insertChannel(db: Db, key: Buffer, workspaceId: string, input: NewChannel, actor: Actor): Promise<ChannelRow> {
+  const sandbox = input.type === 'sandbox';
+  const phoneNumberId = sandbox ? `sandbox-${crypto.randomInt(10 ** 9, 10 ** 10)}` : input.phone_number_id!;
+  const [row] = await db('channels')
+    .insert({
+      workspace_id: workspaceId,
+      type: input.type,
+      name: input.name,
+      webhook_key: randomSecret(24),
+      phone_number_id: phoneNumberId,
+      waba_id: sandbox ? `sandbox-waba-${phoneNumberId.slice(8)}` : (input.waba_id ?? null),
+      display_phone_number: sandbox ? '+1 555 0100' : (input.display_phone_number ?? null),
+      access_token_enc: sandbox ? null : encryptSecret(key, input.access_token!),
+      app_secret_enc: encryptSecret(key, sandbox || !input.app_secret ? randomSecret(32) : input.app_secret),
+      verify_token_enc: encryptSecret(key, input.verify_token || randomSecret(18)),
+      messages_per_second: input.messages_per_second ?? 80,
+      mark_read: input.mark_read ?? true,
+      health: sandbox ? 'ok' : 'unknown',
+    })
+    .returning('*');
+  await recordAudit(db, actor, {
+    workspaceId,
+    action: 'channel.created',
+    subjectType: 'channel',
+    subjectId: row.id,
+    data: { name: row.name, type: row.type, phone_number_id: row.phone_number_id },
+  });
+  return row;
+}
+
+/** setChannelHealth records what the last call to Meta said about the channel. */
+export async function setChannelHealth(db: Db, workspaceId: string, channelId: string, health: ChannelHealth, error: string | null): Promise<void> {
+  await db('channels')
+    .where({ workspace_id: workspaceId, id: channelId })
+    .update({ health, health_error: error, health_checked_at: db.fn.now(), updated_at: db.fn.now() });
+}
+
+/** createChannel runs insertChannel in its own transaction. */
+export function createChannel(knex: Knex, key: Buffer, workspaceId: string, input: NewChannel, actor: Actor): Promise<ChannelRow> {
+  return knex.transaction((trx) => insertChannel(trx, key, workspaceId, input, actor));
+}
