@@ -10,6 +10,7 @@ import { createMailer } from './mail/index.js';
 import { localMediaStorage } from './media/storage.js';
 import { createRealtime } from './realtime/index.js';
 import { createGraphClient } from './whatsapp/graph.js';
+import { createSignals } from './workers.js';
 
 export interface OpenOptions {
   /** Apply pending migrations (the server and `cli migrate` do; other commands refuse to run on an old schema). */
@@ -41,7 +42,7 @@ export async function openContext(config: Readonly<Config>, log: Logger, options
     const mail = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
     const graph = createGraphClient({ baseUrl: config.whatsappGraphUrl, version: config.whatsappGraphVersion });
     const media = localMediaStorage(path.join(config.dataDir, 'media'));
-    return { config, database, knex: database.knex, log, mail, realtime, graph, media };
+    return { config, database, knex: database.knex, log, mail, realtime, graph, media, signals: createSignals() };
   } catch (err) {
     await database.close();
     throw err;

@@ -8,6 +8,7 @@ import type { Mailer } from './mail/index.js';
 import type { MediaStorage } from './media/storage.js';
 import type { Realtime } from './realtime/index.js';
 import type { GraphClient } from './whatsapp/graph.js';
+import type { Signals } from './workers.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -21,4 +22,6 @@ export interface AppContext {
   graph: GraphClient;
   /** Where media files are kept. */
   media: MediaStorage;
+  /** Wakes this process's workers when there is new work for them. */
+  signals: Signals;
 }

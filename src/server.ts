@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { jobs } from './jobs/index.js';
 import { createScheduler } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
+import { startWorkers } from './workers.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     server.listen(config.port, config.host, () => resolve());
   });
   if (config.jobsEnabled) scheduler.start();
+  const workers = startWorkers(ctx);
   log.info({ url: config.baseUrl, port: config.port }, `PAR CRM is listening on ${config.baseUrl}`);
 
   let stopping = false;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     // Event streams never end on their own: end them so server.close() can finish.
     await ctx.realtime.stop();
     await closed;
+    await workers.stop();
     await scheduler.stop();
     await closeContext(ctx);
     log.info('stopped');

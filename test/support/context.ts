@@ -11,6 +11,7 @@ import { closeContext, openContext } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
+import { startWorkers } from '../../src/workers.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startFakeGraph, type FakeGraph } from './fake-graph.js';
 import { startMailSink, type MailSink } from './smtp.js';
@@ -26,6 +27,8 @@ export interface TestEnv {
   /** The listening server's URL (also the app's BASE_URL). */
   baseUrl: string;
   server: http.Server;
+  /** Stops the background workers (the webhook processor, the outbox sender ...). */
+  stopWorkers(): Promise<void>;
 }
 
 let pending: Promise<TestEnv> | null = null;
@@ -58,7 +61,8 @@ async function build(): Promise<TestEnv> {
   const config = loadConfig(testConfigEnv(dataDir, mail.url, baseUrl, graph.url));
   const ctx = await openContext(config, createLogger(config.logLevel), { migrate: true, listen: true, target: database.target });
   app = createApp(ctx);
-  return { ctx, app, database, mail, graph, dataDir, baseUrl, server };
+  const workers = startWorkers(ctx);
+  return { ctx, app, database, mail, graph, dataDir, baseUrl, server, stopWorkers: () => workers.stop() };
 }
 
 /** testEnv returns the run's shared environment, building it on first use. */
@@ -73,9 +77,26 @@ export async function closeTestEnv(): Promise<void> {
   pending = null;
   env.server.closeAllConnections();
   await new Promise((resolve) => env.server.close(resolve));
+  await env.stopWorkers();
   await closeContext(env.ctx);
   await env.mail.close();
   await env.graph.close();
   await env.database.drop();
   fs.rmSync(env.dataDir, { recursive: true, force: true });
+}
+
+/** eventually polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
