@@ -33,22 +33,20 @@ function decodeCursor(cursor: string): Cursor {
 export async function paginate<Row extends Record<string, unknown>>(
   query: Knex.QueryBuilder,
   page: Page,
-  opts: { timeColumn: string; idColumn: string; direction?: 'asc' | 'desc'; timeKey?: string; idKey?: string },
+  opts: { timeColumn: string; idColumn: string; direction?: 'asc' | 'desc'; idKey?: string },
 ): Promise<{ data: Row[]; next_cursor: string | null }> {
   const dir = opts.direction ?? 'desc';
   if (page.cursor) {
     const c = decodeCursor(page.cursor);
     query.whereRaw(`(${opts.timeColumn}, ${opts.idColumn}) ${dir === 'desc' ? '<' : '>'} (?::timestamptz, ?::uuid)`, [c.at, c.id]);
   }
-  const rows = (await query.orderBy([{ column: opts.timeColumn, order: dir }, { column: opts.idColumn, order: dir }]).limit(page.limit + 1)) as Row[];
+  // The cursor keeps the timestamp as Postgres writes it: microseconds, which a JS Date would drop.
+  query.select(query.client.raw(`(${opts.timeColumn})::text AS __cursor_at`));
+  const rows = (await query.orderBy([{ column: opts.timeColumn, order: dir }, { column: opts.idColumn, order: dir }]).limit(page.limit + 1)) as Array<Row & { __cursor_at?: string }>;
   const more = rows.length > page.limit;
-  const data = more ? rows.slice(0, page.limit) : rows;
-  const last = data[data.length - 1];
-  const timeKey = opts.timeKey ?? opts.timeColumn.split('.').pop()!;
+  const data = (more ? rows.slice(0, page.limit) : rows).map(({ __cursor_at: _c, ...row }) => row as unknown as Row);
+  const last = more ? rows[page.limit - 1] : undefined;
   const idKey = opts.idKey ?? opts.idColumn.split('.').pop()!;
-  const next_cursor =
-    more && last
-      ? Buffer.from(JSON.stringify({ at: new Date(last[timeKey] as Date).toISOString(), id: String(last[idKey]) })).toString('base64url')
-      : null;
+  const next_cursor = last ? Buffer.from(JSON.stringify({ at: last.__cursor_at, id: String(last[idKey]) })).toString('base64url') : null;
   return { data, next_cursor };
 }

@@ -42,7 +42,10 @@ function interpolate(text: string, params?: Params): string {
   });
 }
 
-/** translator returns t() for a locale. A `count` param picks the key's .one/.other plural form. */
+/**
+ * translator returns t() for a locale. A `count` param picks the key's .one/.other plural form.
+ * A key written 'key:argument' (field errors carry them) fills the text's {arg}.
+ */
 export function translator(locale: string): Translate {
   const catalog = catalogFor(locale);
   const plural = new Intl.PluralRules(locale);
@@ -52,7 +55,15 @@ export function translator(locale: string): Translate {
       const form = `${key}.${plural.select(params.count)}`;
       text = catalog[form] ?? en[form] ?? catalog[`${key}.other`] ?? en[`${key}.other`];
     }
-    text ??= catalog[key] ?? en[key] ?? key;
+    text ??= catalog[key] ?? en[key];
+    if (text === undefined) {
+      // 'some.key:detail' is a key with one argument, shown where the text says {arg}.
+      const colon = key.indexOf(':');
+      const base = colon > 0 ? key.slice(0, colon) : '';
+      const baseText = base ? (catalog[base] ?? en[base]) : undefined;
+      if (baseText !== undefined) return interpolate(baseText, { arg: key.slice(colon + 1), ...params });
+      text = key;
+    }
     return interpolate(text, params);
   };
 }

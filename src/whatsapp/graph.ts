@@ -35,6 +35,9 @@ export class GraphError extends Error {
 const AUTH_CODES = new Set(['0', '190']);
 const RATE_CODES = new Set(['4', '80007', '130429', '131056']);
 const TEMPORARY_CODES = new Set(['1', '2', '131000', '131016', '131057']);
+// Everything else (131047 window closed, 131026 undeliverable, 131048 spam limit, 131049/131050,
+// 131051-131053 media, 131062 user-id recipient not supported, 131031/368 account, 100, 132xxx
+// template errors, 133010 not registered) is final.
 
 /** classifyError decides what an error from Meta means for retrying. */
 export function classifyError(status: number, code: string): GraphErrorKind {

@@ -201,7 +201,8 @@ export async function startFakeGraph(version = 'v25.0'): Promise<FakeGraph> {
         fake.readReceipts.push({ phoneNumberId: id, wamid: String(json.message_id) });
         return send(200, { success: true });
       }
-      if (json.messaging_product !== 'whatsapp' || !json.to || !json.type) return send(400, metaError(100, 'Invalid parameter'));
+      // Phone numbers go in `to`; customers known only by a business-scoped user id in `recipient`.
+      if (json.messaging_product !== 'whatsapp' || !(json.to || json.recipient) || !json.type) return send(400, metaError(100, 'Invalid parameter'));
       if (fake.sendDelayMs) await new Promise((r) => setTimeout(r, fake.sendDelayMs));
       const wamid = `wamid.${crypto.randomBytes(18).toString('base64url')}`;
       fake.sent.push({ phoneNumberId: id, token, payload: json, wamid, at: new Date() });
@@ -211,8 +212,8 @@ export async function startFakeGraph(version = 'v25.0'): Promise<FakeGraph> {
           w.resolve(fake.sent.slice(0, w.count));
         }
       }
-      const to = String(json.to);
-      return send(200, { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to.replace(/\D/g, '') }], messages: [{ id: wamid, message_status: 'accepted' }] });
+      const contact = json.to ? { input: String(json.to), wa_id: String(json.to).replace(/\D/g, '') } : { input: String(json.recipient), user_id: String(json.recipient) };
+      return send(200, { messaging_product: 'whatsapp', contacts: [contact], messages: [{ id: wamid, message_status: 'accepted' }] });
     }
 
     if (edge === 'media' && req.method === 'POST') {

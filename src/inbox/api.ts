@@ -1,0 +1,178 @@
+// API: conversations and their messages.
+import { Router, type Request, type Response } from 'express';
+import { actorOf } from '../audit/index.js';
+import type { AppContext } from '../context.js';
+import { commonErrors, dataResponse, errorResponse, idParameter, jsonBody, listResponse, pageParameters, type PathItems } from '../api/openapi.js';
+import { paginate, PageQuery } from '../api/pagination.js';
+import { notFound } from '../web/errors.js';
+import { parseInput } from '../web/validate.js';
+import { SendMessage, type MessageRow } from '../whatsapp/outbox.js';
+import { findConversation, type ConversationRow } from './conversations.js';
+import { ConversationFilters, StartConversation } from './schema.js';
+import { messagesWithMedia, presentConversation, presentMessage, retryMessage, sendMessage, startConversation } from './service.js';
+
+const conversationSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    channel_id: { type: 'string', format: 'uuid' },
+    contact_id: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: ['open', 'resolved', 'snoozed'] },
+    assignee_id: { type: ['string', 'null'], format: 'uuid' },
+    snoozed_until: { type: ['string', 'null'], format: 'date-time' },
+    last_message_at: { type: ['string', 'null'], format: 'date-time' },
+    window_expires_at: { type: ['string', 'null'], format: 'date-time', description: 'Free-form messages are allowed until then' },
+    window_open: { type: 'boolean' },
+    unread_count: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+const messageSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    wamid: { type: ['string', 'null'] },
+    direction: { type: 'string', enum: ['inbound', 'outbound'] },
+    type: { type: 'string' },
+    text: { type: ['string', 'null'], description: 'The body, caption, or the chosen button or list title' },
+    status: { type: 'string', enum: ['received', 'queued', 'sending', 'sent', 'delivered', 'read', 'played', 'failed'] },
+    error: { type: ['object', 'null'], properties: { code: { type: 'string' }, title: { type: 'string' }, details: { type: ['string', 'null'] } } },
+    media: {
+      type: ['object', 'null'],
+      properties: { id: { type: 'string' }, mime_type: { type: ['string', 'null'] }, filename: { type: ['string', 'null'] }, size: { type: ['integer', 'null'] }, url: { type: ['string', 'null'] } },
+    },
+    reply_to_wamid: { type: ['string', 'null'] },
+    reaction: { type: ['object', 'null'], properties: { emoji: { type: ['string', 'null'] }, message_wamid: { type: 'string' } } },
+    location: { type: ['object', 'null'] },
+    contacts: { type: ['array', 'null'] },
+    interactive: { type: ['object', 'null'] },
+    referral: { type: ['object', 'null'] },
+    edited_at: { type: ['string', 'null'], format: 'date-time' },
+    deleted_at: { type: ['string', 'null'], format: 'date-time' },
+    sent_at: { type: ['string', 'null'], format: 'date-time' },
+    delivered_at: { type: ['string', 'null'], format: 'date-time' },
+    read_at: { type: ['string', 'null'], format: 'date-time' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const conversationApiPaths: PathItems = {
+  '/conversations': {
+    get: {
+      summary: 'Conversations, most recent activity first',
+      tags: ['conversations'],
+      parameters: [
+        { name: 'status', in: 'query', schema: { type: 'string', enum: ['open', 'resolved', 'snoozed'] } },
+        { name: 'channel_id', in: 'query', schema: { type: 'string', format: 'uuid' } },
+        { name: 'contact_id', in: 'query', schema: { type: 'string', format: 'uuid' } },
+        ...pageParameters,
+      ],
+      responses: { 200: listResponse('Conversations', conversationSchema), 401: commonErrors[401], 422: commonErrors[422] },
+    },
+    post: {
+      summary: 'Start (or find) the conversation of a channel with a contact, by contact id or phone number',
+      tags: ['conversations'],
+      requestBody: jsonBody(StartConversation),
+      responses: {
+        201: dataResponse('A new conversation', conversationSchema),
+        200: dataResponse('The existing conversation', conversationSchema),
+        422: commonErrors[422],
+      },
+    },
+  },
+  '/conversations/{id}': {
+    get: { summary: 'A conversation', tags: ['conversations'], parameters: [idParameter()], responses: { 200: dataResponse('The conversation', conversationSchema), 404: commonErrors[404] } },
+  },
+  '/conversations/{id}/messages': {
+    get: {
+      summary: 'Messages of a conversation, oldest first',
+      tags: ['messages'],
+      parameters: [idParameter(), ...pageParameters],
+      responses: { 200: listResponse('Messages', messageSchema), 404: commonErrors[404] },
+    },
+    post: {
+      summary: 'Send a message: exactly one of text, media_id (+caption), template, reaction, location, interactive; optional reply_to (a message id)',
+      description:
+        'Queues the message and answers 202; the message then moves queued -> sent -> delivered -> read, or failed with Meta\'s error. Outside the 24-hour customer-service window only templates may be sent: anything else answers 422 with code `window_closed`. Template variables are checked before queuing (422 with a message per field).',
+      tags: ['messages'],
+      parameters: [idParameter()],
+      requestBody: jsonBody(SendMessage),
+      responses: {
+        202: dataResponse('Queued', { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['queued'] } } }),
+        404: commonErrors[404],
+        422: errorResponse('Invalid message, bad template variables, or `window_closed`'),
+      },
+    },
+  },
+  '/messages/{id}/retry': {
+    post: {
+      summary: 'Send a failed message again',
+      tags: ['messages'],
+      parameters: [idParameter()],
+      responses: { 202: dataResponse('Queued again', messageSchema), 404: commonErrors[404], 422: commonErrors[422] },
+    },
+  },
+};
+
+/** conversationApi is the route table of /api/v1/conversations and /api/v1/messages. */
+export function conversationApi(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/conversations', list);
+  router.post('/conversations', start);
+  router.get('/conversations/:id', show);
+  router.get('/conversations/:id/messages', messages);
+  router.post('/conversations/:id/messages', send);
+  router.post('/messages/:id/retry', retry);
+  return router;
+
+  async function load(req: Request): Promise<ConversationRow> {
+    return (await findConversation(ctx.knex, req.workspace!.id, String(req.params.id))) ?? notFound();
+  }
+
+  async function list(req: Request, res: Response) {
+    const page = parseInput(PageQuery, { limit: req.query.limit, cursor: req.query.cursor });
+    const filters = parseInput(ConversationFilters, req.query);
+    const inner = ctx.knex('conversations')
+      .where('workspace_id', req.workspace!.id)
+      .select('*', ctx.knex.raw('COALESCE(last_message_at, created_at) AS activity_at'));
+    if (filters.status) inner.andWhere('status', filters.status);
+    if (filters.channel_id) inner.andWhere('channel_id', filters.channel_id);
+    if (filters.contact_id) inner.andWhere('contact_id', filters.contact_id);
+    const query = ctx.knex.select('*').from(inner.as('c'));
+    const result = await paginate<ConversationRow & Record<string, unknown>>(query, page, { timeColumn: 'activity_at', idColumn: 'id' });
+    res.json({ data: result.data.map(presentConversation), next_cursor: result.next_cursor });
+  }
+
+  async function start(req: Request, res: Response) {
+    const input = parseInput(StartConversation, req.body);
+    const { conversation, created } = await ctx.knex.transaction((trx) => startConversation(trx, req.workspace!.id, input, actorOf(req)));
+    res.status(created ? 201 : 200).json({ data: presentConversation(conversation) });
+  }
+
+  async function show(req: Request, res: Response) {
+    res.json({ data: presentConversation(await load(req)) });
+  }
+
+  async function messages(req: Request, res: Response) {
+    const conversation = await load(req);
+    const page = parseInput(PageQuery, { limit: req.query.limit, cursor: req.query.cursor });
+    const result = await paginate<MessageRow>(messagesWithMedia(ctx.knex, req.workspace!.id, conversation.id), page, {
+      timeColumn: 'm.created_at',
+      idColumn: 'm.id',
+      direction: 'asc',
+    });
+    res.json({ data: result.data.map((m) => presentMessage(ctx.config.baseUrl, m)), next_cursor: result.next_cursor });
+  }
+
+  async function send(req: Request, res: Response) {
+    const input = parseInput(SendMessage, req.body);
+    const message = await sendMessage(ctx, req.workspace!.id, String(req.params.id), input, actorOf(req));
+    res.status(202).json({ data: { id: message.id, status: message.status } });
+  }
+
+  async function retry(req: Request, res: Response) {
+    const message = await retryMessage(ctx, req.workspace!.id, String(req.params.id), actorOf(req));
+    res.status(202).json({ data: presentMessage(ctx.config.baseUrl, message) });
+  }
+}

@@ -1,0 +1,129 @@
+// Conversation commands: start one with a customer, send a message, retry a failed one.
+import { recordAudit, type Actor } from '../audit/index.js';
+import type { AppContext } from '../context.js';
+import { findContact, findContactByPhone } from '../contacts/repo.js';
+import { createContact } from '../contacts/service.js';
+import type { Db } from '../db/index.js';
+import { publish } from '../realtime/index.js';
+import { Invalid, NotFound } from '../web/errors.js';
+import { findChannel } from '../whatsapp/channels.js';
+import { queueMessage, WindowClosed, type MessageRow, type SendMessageInput } from '../whatsapp/outbox.js';
+import { ensureConversation, findConversation, windowOpen, type ConversationRow } from './conversations.js';
+
+/**
+ * startConversation opens (or finds) the conversation of a channel with a contact, creating the
+ * contact from a phone number if needed. `created` tells whether it is new.
+ */
+export async function startConversation(
+  trx: Db,
+  workspaceId: string,
+  input: { channel_id: string; contact_id?: string; phone?: string; name?: string },
+  actor: Actor,
+): Promise<{ conversation: ConversationRow; created: boolean }> {
+  const channel = await findChannel(trx, workspaceId, input.channel_id);
+  if (!channel) throw new Invalid({ channel_id: 'conversations.unknown_channel' });
+  let contact = input.contact_id ? await findContact(trx, workspaceId, input.contact_id) : await findContactByPhone(trx, workspaceId, input.phone!);
+  if (!contact && input.contact_id) throw new Invalid({ contact_id: 'conversations.unknown_contact' });
+  contact ??= await createContact(trx, workspaceId, { phone: input.phone!, name: input.name ?? null }, actor);
+  const existing = await trx('conversations').where({ workspace_id: workspaceId, channel_id: channel.id, contact_id: contact.id }).first('id');
+  const conversation = await ensureConversation(trx, workspaceId, channel.id, contact.id);
+  if (!existing) {
+    await recordAudit(trx, actor, { workspaceId, action: 'conversation.started', subjectType: 'conversation', subjectId: conversation.id });
+    await publish(trx, workspaceId, { type: 'conversation.updated', conversation_id: conversation.id });
+  }
+  return { conversation, created: !existing };
+}
+
+/** sendMessage queues a message in a conversation of the workspace (see outbox.ts for the rules). */
+export async function sendMessage(ctx: AppContext, workspaceId: string, conversationId: string, input: SendMessageInput, actor: Actor): Promise<MessageRow> {
+  return ctx.knex.transaction(async (trx) => {
+    const conversation = await findConversation(trx, workspaceId, conversationId);
+    if (!conversation) throw new NotFound();
+    const channel = await findChannel(trx, workspaceId, conversation.channel_id);
+    if (!channel) throw new Invalid({ _: 'conversations.channel_gone' }, 'conversations.channel_gone', 'channel_deleted');
+    return queueMessage(trx, conversation, input, actor);
+  });
+}
+
+/** retryMessage sends a failed outbound message again (free-form ones only inside the window). */
+export async function retryMessage(ctx: AppContext, workspaceId: string, messageId: string, actor: Actor): Promise<MessageRow> {
+  return ctx.knex.transaction(async (trx) => {
+    const message = /^[0-9a-f-]{36}$/i.test(messageId) ? await trx('messages').where({ workspace_id: workspaceId, id: messageId }).first() : undefined;
+    if (!message || message.direction !== 'outbound') throw new NotFound();
+    if (message.status !== 'failed') throw new Invalid({ _: 'messages.not_failed' }, 'messages.not_failed', 'not_failed');
+    const conversation = (await findConversation(trx, workspaceId, message.conversation_id))!;
+    if (message.type !== 'template' && !windowOpen(conversation)) throw new WindowClosed();
+    const [row] = await trx('messages')
+      .where({ workspace_id: workspaceId, id: messageId, status: 'failed' })
+      .update({ status: 'queued', attempts: 0, next_attempt_at: trx.fn.now(), failed_at: null, error_code: null, error_title: null, error_details: null, wamid: null })
+      .returning('*');
+    await recordAudit(trx, actor, { workspaceId, action: 'message.retried', subjectType: 'message', subjectId: messageId });
+    await publish(trx, workspaceId, { type: 'message.updated', conversation_id: message.conversation_id, message_id: messageId, status: 'queued' });
+    await trx.raw("SELECT pg_notify('par_outbox', ?)", [message.channel_id]);
+    return row;
+  });
+}
+
+/** presentConversation is the API shape of a conversation. */
+export function presentConversation(c: ConversationRow) {
+  return {
+    id: c.id,
+    channel_id: c.channel_id,
+    contact_id: c.contact_id,
+    status: c.status,
+    assignee_id: c.assignee_id,
+    snoozed_until: c.snoozed_until,
+    last_message_at: c.last_message_at,
+    window_expires_at: c.window_expires_at,
+    window_open: windowOpen(c),
+    unread_count: c.unread_count,
+    created_at: c.created_at,
+  };
+}
+
+/** presentMessage is the API shape of a message (media with a download URL). */
+export function presentMessage(
+  baseUrl: string,
+  m: MessageRow & { media_mime_type?: string | null; media_filename?: string | null; media_size?: number | string | null; media_status?: string | null },
+) {
+  return {
+    id: m.id,
+    wamid: m.wamid,
+    direction: m.direction,
+    type: m.type,
+    text: m.text,
+    status: m.status,
+    error: m.error_code ? { code: m.error_code, title: m.error_title, details: m.error_details } : null,
+    media: m.media_id
+      ? {
+          id: m.media_id,
+          mime_type: m.media_mime_type ?? null,
+          filename: m.media_filename ?? null,
+          size: m.media_size === null || m.media_size === undefined ? null : Number(m.media_size),
+          url: m.media_status === 'ready' ? `${baseUrl}/api/v1/media/${m.media_id}/content` : null,
+        }
+      : null,
+    reply_to_wamid: m.reply_to_wamid,
+    reaction: m.type === 'reaction' ? { emoji: m.reaction_emoji, message_wamid: m.reaction_to_wamid } : null,
+    location: m.location ?? null,
+    contacts: m.contacts ?? null,
+    interactive: m.interactive ?? null,
+    referral: m.referral ?? null,
+    edited_at: m.edited_at ?? null,
+    deleted_at: m.deleted_at ?? null,
+    sent_at: m.sent_at,
+    delivered_at: m.delivered_at,
+    read_at: m.read_at,
+    created_at: m.created_at,
+  };
+}
+
+/** messagesWithMedia selects a conversation's messages joined with their media details. */
+export function messagesWithMedia(db: Db, workspaceId: string, conversationId: string) {
+  return db('messages as m')
+    .leftJoin('media_files as f', function () {
+      this.on('f.id', 'm.media_id').andOn('f.workspace_id', 'm.workspace_id');
+    })
+    .where({ 'm.workspace_id': workspaceId, 'm.conversation_id': conversationId })
+    .select('m.*', 'f.mime_type as media_mime_type', 'f.filename as media_filename', 'f.size as media_size', 'f.status as media_status');
+}

@@ -1,0 +1,89 @@
+// API: upload a file to send, read a file's details and bytes.
+import { Router, type Request, type Response } from 'express';
+import { actorOf } from '../audit/index.js';
+import type { AppContext } from '../context.js';
+import { commonErrors, dataResponse, idParameter, type PathItems } from '../api/openapi.js';
+import { notFound } from '../web/errors.js';
+import { inlineSafe } from '../whatsapp/media-rules.js';
+import { presentMedia, singleFile, storeUpload, type MediaFileRow } from './service.js';
+
+const mediaSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    mime_type: { type: ['string', 'null'] },
+    filename: { type: ['string', 'null'] },
+    size: { type: ['integer', 'null'] },
+    status: { type: 'string', enum: ['pending', 'ready', 'failed'] },
+    url: { type: ['string', 'null'], description: 'GET with the same token to download' },
+  },
+};
+
+export const mediaApiPaths: PathItems = {
+  '/media': {
+    post: {
+      summary: 'Upload a file to send (image, video, audio, document or sticker within WhatsApp limits)',
+      tags: ['messages'],
+      requestBody: {
+        required: true,
+        content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } },
+      },
+      responses: { 201: dataResponse('The stored file; send it with {media_id}', mediaSchema), 401: commonErrors[401], 422: commonErrors[422] },
+    },
+  },
+  '/media/{id}': { get: { summary: "A file's details", tags: ['messages'], parameters: [idParameter()], responses: { 200: dataResponse('The file', mediaSchema), 404: commonErrors[404] } } },
+  '/media/{id}/content': {
+    get: {
+      summary: "A file's bytes",
+      tags: ['messages'],
+      parameters: [idParameter()],
+      responses: { 200: { description: 'The file', content: { 'application/octet-stream': {} } }, 404: commonErrors[404] },
+    },
+  },
+};
+
+/** sendMediaFile streams a stored file: inline only for types a browser cannot run, else as a download. */
+export async function sendMediaFile(ctx: AppContext, res: Response, media: MediaFileRow, forceDownload = false): Promise<void> {
+  if (media.status !== 'ready' || !media.storage_key) notFound();
+  const { stream, size } = await ctx.media.open(media.storage_key!);
+  const mime = media.mime_type ?? 'application/octet-stream';
+  const inline = !forceDownload && inlineSafe(mime);
+  const name = media.filename ?? 'file';
+  res.set({
+    'Content-Type': inline ? mime : 'application/octet-stream',
+    'Content-Length': String(size),
+    'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'Content-Security-Policy': "sandbox; default-src 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, max-age=86400',
+  });
+  stream.pipe(res);
+}
+
+/** mediaApi is the route table of /api/v1/media. */
+export function mediaApi(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/media', singleFile, upload);
+  router.get('/media/:id', show);
+  router.get('/media/:id/content', content);
+  return router;
+
+  async function load(req: Request): Promise<MediaFileRow> {
+    const id = String(req.params.id);
+    if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+    return (await ctx.knex('media_files').where({ workspace_id: req.workspace!.id, id }).first()) ?? notFound();
+  }
+
+  async function upload(req: Request, res: Response) {
+    const row = await storeUpload(ctx, req.workspace!.id, req.file, actorOf(req));
+    res.status(201).json({ data: presentMedia(ctx.config.baseUrl, row) });
+  }
+
+  async function show(req: Request, res: Response) {
+    res.json({ data: presentMedia(ctx.config.baseUrl, await load(req)) });
+  }
+
+  async function content(req: Request, res: Response) {
+    await sendMediaFile(ctx, res, await load(req), true);
+  }
+}
