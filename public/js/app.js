@@ -3,6 +3,7 @@
 // data- attributes.
 (function () {
   'use strict';
+  document.documentElement.classList.add('js');
 
   /** Shows a short message at the bottom of the screen. */
   function toast(message) {

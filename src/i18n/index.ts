@@ -156,3 +156,35 @@ export function isTimeZone(value: string): boolean {
 export function isCurrency(value: string): boolean {
   return currencies.includes(value);
 }
+
+/** offsetMinutes is the UTC offset of a time zone at an instant (e.g. -180 for São Paulo). */
+function offsetMinutes(timeZone: string, at: Date): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return Math.round((asUtc - at.getTime()) / 60000);
+}
+
+/** zonedToUtc reads a wall-clock 'YYYY-MM-DDTHH:MM' in a time zone as an instant. */
+export function zonedToUtc(local: string, timeZone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  if (!m) return null;
+  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  // Two passes settle the offset around daylight-saving changes.
+  let at = guess - offsetMinutes(timeZone, new Date(guess)) * 60000;
+  at = guess - offsetMinutes(timeZone, new Date(at)) * 60000;
+  return new Date(at);
+}
+
+/** wallClock writes an instant as 'YYYY-MM-DDTHH:MM' in a time zone (for datetime-local inputs). */
+export function wallClock(at: Date, timeZone: string): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(at)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}

@@ -1,5 +1,6 @@
 // API: conversations and their messages.
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { commonErrors, dataResponse, errorResponse, idParameter, jsonBody, listResponse, pageParameters, type PathItems } from '../api/openapi.js';
@@ -8,8 +9,20 @@ import { notFound } from '../web/errors.js';
 import { parseInput } from '../web/validate.js';
 import { SendMessage, type MessageRow } from '../whatsapp/outbox.js';
 import { findConversation, type ConversationRow } from './conversations.js';
-import { ConversationFilters, StartConversation } from './schema.js';
-import { messagesWithMedia, presentConversation, presentMessage, retryMessage, sendMessage, startConversation } from './service.js';
+import { ConversationFilters, NoteInput, StartConversation } from './schema.js';
+import {
+  addNote,
+  assignConversation,
+  messagesWithMedia,
+  presentConversation,
+  presentMessage,
+  reopenConversation,
+  resolveConversation,
+  retryMessage,
+  sendMessage,
+  snoozeConversation,
+  startConversation,
+} from './service.js';
 
 const conversationSchema = {
   type: 'object',
@@ -24,6 +37,19 @@ const conversationSchema = {
     window_expires_at: { type: ['string', 'null'], format: 'date-time', description: 'Free-form messages are allowed until then' },
     window_open: { type: 'boolean' },
     unread_count: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+const AssignBody = z.object({ user_id: z.uuid().nullable() });
+const SnoozeBody = z.object({ until: z.iso.datetime({ offset: true, error: 'conversations.snooze_when' }) });
+
+const noteSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    body: { type: 'string' },
+    author_id: { type: ['string', 'null'], format: 'uuid' },
     created_at: { type: 'string', format: 'date-time' },
   },
 };
@@ -105,6 +131,45 @@ export const conversationApiPaths: PathItems = {
       },
     },
   },
+  '/conversations/{id}/assign': {
+    post: {
+      summary: 'Assign to a member, or unassign with null',
+      tags: ['conversations'],
+      parameters: [idParameter()],
+      requestBody: jsonBody(AssignBody),
+      responses: { 200: dataResponse('The conversation', conversationSchema), 404: commonErrors[404], 422: commonErrors[422] },
+    },
+  },
+  '/conversations/{id}/resolve': {
+    post: { summary: 'Resolve (a new customer message reopens it)', tags: ['conversations'], parameters: [idParameter()], responses: { 200: dataResponse('The conversation', conversationSchema), 404: commonErrors[404] } },
+  },
+  '/conversations/{id}/reopen': {
+    post: { summary: 'Reopen', tags: ['conversations'], parameters: [idParameter()], responses: { 200: dataResponse('The conversation', conversationSchema), 404: commonErrors[404] } },
+  },
+  '/conversations/{id}/snooze': {
+    post: {
+      summary: 'Snooze until a time (it reopens itself then, or when the customer writes)',
+      tags: ['conversations'],
+      parameters: [idParameter()],
+      requestBody: jsonBody(SnoozeBody),
+      responses: { 200: dataResponse('The conversation', conversationSchema), 404: commonErrors[404], 422: commonErrors[422] },
+    },
+  },
+  '/conversations/{id}/notes': {
+    get: {
+      summary: "The conversation's private notes, oldest first",
+      tags: ['conversations'],
+      parameters: [idParameter(), ...pageParameters],
+      responses: { 200: listResponse('Notes', noteSchema), 404: commonErrors[404] },
+    },
+    post: {
+      summary: 'Add a private note (never sent to the customer)',
+      tags: ['conversations'],
+      parameters: [idParameter()],
+      requestBody: jsonBody(NoteInput),
+      responses: { 201: dataResponse('The note', noteSchema), 404: commonErrors[404], 422: commonErrors[422] },
+    },
+  },
   '/messages/{id}/retry': {
     post: {
       summary: 'Send a failed message again',
@@ -124,7 +189,45 @@ export function conversationApi(ctx: AppContext): Router {
   router.get('/conversations/:id/messages', messages);
   router.post('/conversations/:id/messages', send);
   router.post('/messages/:id/retry', retry);
+  router.post('/conversations/:id/assign', assign);
+  router.post('/conversations/:id/resolve', change((trx, ws, id, actor) => resolveConversation(trx, ws, id, actor)));
+  router.post('/conversations/:id/reopen', change((trx, ws, id, actor) => reopenConversation(trx, ws, id, actor)));
+  router.post('/conversations/:id/snooze', snooze);
+  router.get('/conversations/:id/notes', notes);
+  router.post('/conversations/:id/notes', addNoteAction);
   return router;
+
+  async function assign(req: Request, res: Response) {
+    const body = parseInput(AssignBody, req.body);
+    const c = await ctx.knex.transaction((trx) => assignConversation(trx, req.workspace!.id, String(req.params.id), body.user_id, actorOf(req)));
+    res.json({ data: presentConversation(c) });
+  }
+
+  function change(fn: (trx: Parameters<typeof resolveConversation>[0], ws: string, id: string, actor: ReturnType<typeof actorOf>) => Promise<ConversationRow>) {
+    return async (req: Request, res: Response) => {
+      const c = await ctx.knex.transaction((trx) => fn(trx, req.workspace!.id, String(req.params.id), actorOf(req)));
+      res.json({ data: presentConversation(c) });
+    };
+  }
+
+  async function snooze(req: Request, res: Response) {
+    const { until } = parseInput(SnoozeBody, req.body);
+    const c = await ctx.knex.transaction((trx) => snoozeConversation(trx, req.workspace!.id, String(req.params.id), new Date(until), actorOf(req)));
+    res.json({ data: presentConversation(c) });
+  }
+
+  async function notes(req: Request, res: Response) {
+    const conversation = await load(req);
+    const page = parseInput(PageQuery, { limit: req.query.limit, cursor: req.query.cursor });
+    const q = ctx.knex('notes').where({ workspace_id: req.workspace!.id, conversation_id: conversation.id }).select('id', 'body', 'author_id', 'created_at');
+    res.json(await paginate(q, page, { timeColumn: 'created_at', idColumn: 'id', direction: 'asc' }));
+  }
+
+  async function addNoteAction(req: Request, res: Response) {
+    const { body } = parseInput(NoteInput, req.body);
+    const note = await ctx.knex.transaction((trx) => addNote(trx, req.workspace!.id, String(req.params.id), body, actorOf(req)));
+    res.status(201).json({ data: { id: note.id, body: note.body, author_id: note.author_id, created_at: note.created_at } });
+  }
 
   async function load(req: Request): Promise<ConversationRow> {
     return (await findConversation(ctx.knex, req.workspace!.id, String(req.params.id))) ?? notFound();

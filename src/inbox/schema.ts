@@ -16,3 +16,33 @@ export const ConversationFilters = z.object({
   channel_id: z.uuid('validation.uuid').optional(),
   contact_id: z.uuid('validation.uuid').optional(),
 });
+
+export const InboxQuery = z.object({
+  view: z.enum(['mine', 'unassigned', 'all']).catch('all'),
+  status: z.enum(['open', 'resolved', 'snoozed']).catch('open'),
+  channel: z.uuid().optional().catch(undefined),
+  label: z.uuid().optional().catch(undefined),
+  cursor: z.string().max(300).optional(),
+});
+
+export const Assign = z.object({
+  user_id: z
+    .union([z.uuid('validation.choose'), z.literal(''), z.null()])
+    .optional()
+    .transform((v) => v || null),
+});
+
+export const Snooze = z.object({
+  // A preset ('1h', 'tomorrow', 'next_week') or a wall-clock time in the workspace's zone.
+  preset: z.enum(['1h', '3h', 'tomorrow', 'next_week', 'custom']).optional(),
+  until: z.string().trim().max(40).optional(),
+});
+
+export const NoteInput = z.object({ body: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(10_000, 'validation.too_long') });
+
+export const ComposerText = z.object({
+  text: z.string({ error: 'validation.required' }).trim().min(1, 'message.empty').max(4096, 'message.text_too_long'),
+  reply_to: z.string().trim().max(100).optional().transform((v) => v || undefined),
+});
+
+export const ContactName = z.object({ name: z.string().trim().max(200, 'validation.too_long').transform((v) => v || null) });

@@ -6,7 +6,7 @@ import { createContact } from '../contacts/service.js';
 import type { Db } from '../db/index.js';
 import { publish } from '../realtime/index.js';
 import { Invalid, NotFound } from '../web/errors.js';
-import { findChannel } from '../whatsapp/channels.js';
+import { channelSecrets, findChannel } from '../whatsapp/channels.js';
 import { queueMessage, WindowClosed, type MessageRow, type SendMessageInput } from '../whatsapp/outbox.js';
 import { ensureConversation, findConversation, windowOpen, type ConversationRow } from './conversations.js';
 
@@ -126,4 +126,108 @@ export function messagesWithMedia(db: Db, workspaceId: string, conversationId: s
     })
     .where({ 'm.workspace_id': workspaceId, 'm.conversation_id': conversationId })
     .select('m.*', 'f.mime_type as media_mime_type', 'f.filename as media_filename', 'f.size as media_size', 'f.status as media_status');
+}
+
+async function loadForChange(trx: Db, workspaceId: string, conversationId: string): Promise<ConversationRow> {
+  const c = await findConversation(trx, workspaceId, conversationId);
+  if (!c) throw new NotFound();
+  return c;
+}
+
+async function changeConversation(
+  trx: Db,
+  workspaceId: string,
+  conversationId: string,
+  changes: Partial<ConversationRow>,
+  actor: Actor,
+  action: string,
+  data?: Record<string, unknown>,
+): Promise<ConversationRow> {
+  await loadForChange(trx, workspaceId, conversationId);
+  const [row] = await trx('conversations')
+    .where({ workspace_id: workspaceId, id: conversationId })
+    .update({ ...changes, updated_at: trx.fn.now() })
+    .returning('*');
+  await recordAudit(trx, actor, { workspaceId, action, subjectType: 'conversation', subjectId: conversationId, data });
+  await publish(trx, workspaceId, { type: 'conversation.updated', conversation_id: conversationId, change: action.replace('conversation.', '') });
+  return row;
+}
+
+/** assignConversation gives the conversation to a member of the workspace, or to nobody (null). */
+export async function assignConversation(trx: Db, workspaceId: string, conversationId: string, userId: string | null, actor: Actor): Promise<ConversationRow> {
+  if (userId) {
+    const member = /^[0-9a-f-]{36}$/i.test(userId) ? await trx('memberships').where({ workspace_id: workspaceId, user_id: userId }).first('user_id') : undefined;
+    if (!member) throw new Invalid({ user_id: 'conversations.not_a_member' });
+  }
+  return changeConversation(trx, workspaceId, conversationId, { assignee_id: userId }, actor, 'conversation.assigned', { user_id: userId });
+}
+
+/** resolveConversation marks it done; a new customer message reopens it. */
+export function resolveConversation(trx: Db, workspaceId: string, conversationId: string, actor: Actor): Promise<ConversationRow> {
+  return changeConversation(trx, workspaceId, conversationId, { status: 'resolved', snoozed_until: null, unread_count: 0 }, actor, 'conversation.resolved');
+}
+
+/** reopenConversation puts it back in the open list. */
+export function reopenConversation(trx: Db, workspaceId: string, conversationId: string, actor: Actor): Promise<ConversationRow> {
+  return changeConversation(trx, workspaceId, conversationId, { status: 'open', snoozed_until: null }, actor, 'conversation.reopened');
+}
+
+/** snoozeConversation hides it until `until` (it reopens itself then, or when the customer writes). */
+export function snoozeConversation(trx: Db, workspaceId: string, conversationId: string, until: Date, actor: Actor): Promise<ConversationRow> {
+  if (!(until.getTime() > Date.now())) throw new Invalid({ until: 'conversations.snooze_future' });
+  if (until.getTime() > Date.now() + 366 * 24 * 3600_000) throw new Invalid({ until: 'conversations.snooze_too_far' });
+  return changeConversation(trx, workspaceId, conversationId, { status: 'snoozed', snoozed_until: until }, actor, 'conversation.snoozed', { until: until.toISOString() });
+}
+
+/** markUnread flags the conversation for attention again. */
+export async function markUnread(trx: Db, workspaceId: string, conversationId: string, actor: Actor): Promise<ConversationRow> {
+  const c = await loadForChange(trx, workspaceId, conversationId);
+  return changeConversation(trx, workspaceId, conversationId, { unread_count: Math.max(1, c.unread_count) }, actor, 'conversation.marked_unread');
+}
+
+/** wakeSnoozed reopens conversations whose snooze ended; returns how many. */
+export async function wakeSnoozed(db: Db): Promise<number> {
+  const rows = (await db('conversations')
+    .where({ status: 'snoozed' })
+    .andWhere('snoozed_until', '<=', new Date())
+    .update({ status: 'open', snoozed_until: null, updated_at: db.fn.now() })
+    .returning(['workspace_id', 'id'])) as Array<{ workspace_id: string; id: string }>;
+  for (const r of rows) await publish(db, r.workspace_id, { type: 'conversation.updated', conversation_id: r.id, change: 'woke' });
+  return rows.length;
+}
+
+/** addNote writes a private note in the conversation (never sent to the customer). */
+export async function addNote(trx: Db, workspaceId: string, conversationId: string, body: string, actor: Actor) {
+  const c = await loadForChange(trx, workspaceId, conversationId);
+  const [note] = await trx('notes').insert({ workspace_id: workspaceId, contact_id: c.contact_id, conversation_id: c.id, author_id: actor.userId ?? null, body }).returning('*');
+  await recordAudit(trx, actor, { workspaceId, action: 'note.created', subjectType: 'conversation', subjectId: c.id });
+  await publish(trx, workspaceId, { type: 'note.created', conversation_id: c.id, note_id: note.id });
+  return note as { id: string; body: string; created_at: Date; author_id: string | null; conversation_id: string; contact_id: string };
+}
+
+/**
+ * markRead clears the unread count when an agent opens the conversation and, when the channel
+ * says so, tells WhatsApp the customer's last message was read (blue ticks on their phone).
+ */
+export async function markRead(ctx: AppContext, workspaceId: string, conversationId: string): Promise<void> {
+  const cleared = await ctx.knex('conversations')
+    .where({ workspace_id: workspaceId, id: conversationId })
+    .andWhere('unread_count', '>', 0)
+    .update({ unread_count: 0 })
+    .returning(['channel_id']);
+  if (!cleared.length) return;
+  await publish(ctx.knex, workspaceId, { type: 'conversation.updated', conversation_id: conversationId, change: 'read' });
+  const channel = await findChannel(ctx.knex, workspaceId, cleared[0].channel_id);
+  if (!channel || !channel.mark_read || channel.type !== 'whatsapp_cloud') return;
+  const last = await ctx.knex('messages')
+    .where({ workspace_id: workspaceId, conversation_id: conversationId, direction: 'inbound' })
+    .whereNotNull('wamid')
+    .orderBy('created_at', 'desc')
+    .first('wamid');
+  if (!last) return;
+  // Opening the conversation does not wait for Meta.
+  const { accessToken } = channelSecrets(ctx.config.encryptionKey, channel);
+  ctx.graph.markRead(channel.phone_number_id, accessToken ?? '', last.wamid).catch((err) => {
+    ctx.log.warn({ err, conversationId }, 'could not tell WhatsApp the conversation was read');
+  });
 }

@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { defaultLocale, formatter, translator } from '../i18n/index.js';
+import { unreadConversations } from '../inbox/repo.js';
 import { membershipsOfUser } from '../workspaces/repo.js';
 import { csrfToken } from './csrf.js';
 import { takeFlash } from './flash.js';
@@ -27,7 +28,10 @@ export function viewLocals(ctx: AppContext) {
     res.locals.values = {};
     res.locals.errors = {};
     res.locals.takeFlash = () => takeFlash(req);
-    res.locals.memberships = req.user && !isHtmx(req) ? await membershipsOfUser(ctx.knex, req.user.id) : [];
+    const page = Boolean(req.user) && !isHtmx(req);
+    res.locals.memberships = page ? await membershipsOfUser(ctx.knex, req.user!.id) : [];
+    // The unread count beside "Inbox": conversations waiting for me or for anyone.
+    res.locals.navBadges = page && ws ? { inbox: await unreadConversations(ctx.knex, ws.id, req.user!.id) } : {};
     next();
   };
 }

@@ -16,6 +16,8 @@ export interface PageOptions {
   /** The view rendered alone for htmx requests; defaults to the whole page body. */
   partial?: string;
   status?: number;
+  /** A class for <main>: 'wide' drops the width limit, 'full' also the padding (the inbox, the board). */
+  mainClass?: string;
 }
 
 /** render answers a full page, or the partial alone when htmx asks for it. */
@@ -27,7 +29,7 @@ export function render(req: Request, res: Response, view: string, locals: Record
   }
   res.render(view, locals, (err, body) => {
     if (err) return req.next?.(err);
-    res.render(`layouts/${options.layout ?? 'app'}`, { ...locals, body, title: options.title }, (layoutErr, html) => {
+    res.render(`layouts/${options.layout ?? 'app'}`, { ...locals, body, title: options.title, mainClass: options.mainClass ?? '' }, (layoutErr, html) => {
       if (layoutErr) return req.next?.(layoutErr);
       res.send(html);
     });

@@ -89,3 +89,35 @@ export async function apiClient(workspaceId: string) {
 
 /** A real 1x1 PNG. */
 export const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+let wamidCounter = 0;
+
+/** storedMessage writes a message row as the webhook processor or the sender would have. */
+export async function storedMessage(conversation: ConversationRow, values: Record<string, unknown>) {
+  const { ctx } = await testEnv();
+  wamidCounter += 1;
+  const direction = (values.direction as string) ?? 'inbound';
+  const [row] = await ctx.knex('messages')
+    .insert({
+      workspace_id: conversation.workspace_id,
+      conversation_id: conversation.id,
+      channel_id: conversation.channel_id,
+      contact_id: conversation.contact_id,
+      direction,
+      type: 'text',
+      status: direction === 'inbound' ? 'received' : 'sent',
+      wamid: `wamid.TEST${Date.now()}${wamidCounter}`,
+      sent_at: new Date(),
+      ...values,
+      ...(values.location ? { location: JSON.stringify(values.location) } : {}),
+      ...(values.contacts ? { contacts: JSON.stringify(values.contacts) } : {}),
+      ...(values.interactive ? { interactive: JSON.stringify(values.interactive) } : {}),
+      ...(values.content ? { content: JSON.stringify(values.content) } : {}),
+      ...(values.referral ? { referral: JSON.stringify(values.referral) } : {}),
+    })
+    .returning('*');
+  await ctx.knex('conversations')
+    .where({ id: conversation.id })
+    .update({ last_message_at: row.created_at, last_message_preview: row.text ?? row.type, last_message_direction: direction, ...(direction === 'inbound' ? { unread_count: ctx.knex.raw('unread_count + 1') } : {}) });
+  return row;
+}
