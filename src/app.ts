@@ -13,6 +13,7 @@ import { pendingMigrations } from './db/migrate.js';
 import { followupRoutes } from './followups/routes.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
+import { mediaRoutes } from './media/routes.js';
 import { pipelineRoutes } from './pipeline/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
@@ -105,6 +106,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(followupRoutes(ctx));
   app.use(contactRoutes(ctx));
   app.use(webhookEventRoutes(ctx));
+  app.use(mediaRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('errors.page_not_found')));

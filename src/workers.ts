@@ -4,6 +4,7 @@
 // for its next poll. server.ts and the test environment start them with startWorkers().
 import { EventEmitter } from 'node:events';
 import type { AppContext } from './context.js';
+import { mediaWorker } from './media/download.js';
 import { webhookWorker } from './whatsapp/processor.js';
 
 export type WorkerName = 'webhooks' | 'outbox' | 'media';
@@ -36,7 +37,7 @@ export interface Worker {
 
 /** The workers every PAR CRM process runs. */
 export function allWorkers(): Worker[] {
-  return [webhookWorker()];
+  return [webhookWorker(), mediaWorker()];
 }
 
 /**
