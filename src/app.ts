@@ -13,6 +13,7 @@ import { pendingMigrations } from './db/migrate.js';
 import { followupRoutes } from './followups/routes.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
+import { mediaRoutes } from './media/routes.js';
 import { pipelineRoutes } from './pipeline/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
@@ -20,6 +21,9 @@ import { errorHandler } from './web/error-handler.js';
 import { loadWorkspace, requireMember } from './web/guards.js';
 import { viewLocals } from './web/locals.js';
 import { KnexSessionStore } from './web/session-store.js';
+import { webhookEventRoutes } from './whatsapp/webhook-events-routes.js';
+import { sandboxRoutes } from './whatsapp/sandbox-routes.js';
+import { webhookRoutes } from './whatsapp/webhook-routes.js';
 import { workspaceRoutes } from './workspaces/routes.js';
 import './web/request.js';
 
@@ -48,7 +52,11 @@ export function createApp(ctx: AppContext): Express {
       },
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|public\/)/.test(req.url ?? '') },
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url?.replace(/\/(reset|invitations)\/[^/?]+/, '/$1/[token]') }),
+        req: (req) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url?.replace(/\/(reset|invitations|webhooks\/whatsapp)\/[^/?]+/, '/$1/[token]').replace(/(hub\.verify_token=)[^&]*/, '$1[redacted]'),
+        }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -69,6 +77,8 @@ export function createApp(ctx: AppContext): Express {
   app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0, index: false }));
 
   app.use('/api/v1', apiRouter(ctx));
+  // Meta's webhooks: raw body (for the signature), no session, no CSRF, no rate limit.
+  app.use(webhookRoutes(ctx));
 
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.use(
@@ -96,6 +106,9 @@ export function createApp(ctx: AppContext): Express {
   app.use(pipelineRoutes(ctx));
   app.use(followupRoutes(ctx));
   app.use(contactRoutes(ctx));
+  app.use(webhookEventRoutes(ctx));
+  app.use(mediaRoutes(ctx));
+  app.use(sandboxRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('errors.page_not_found')));

@@ -4,6 +4,9 @@
 // for its next poll. server.ts and the test environment start them with startWorkers().
 import { EventEmitter } from 'node:events';
 import type { AppContext } from './context.js';
+import { mediaWorker } from './media/download.js';
+import { outboxWorker } from './whatsapp/sender.js';
+import { webhookWorker } from './whatsapp/processor.js';
 
 export type WorkerName = 'webhooks' | 'outbox' | 'media';
 
@@ -35,7 +38,64 @@ export interface Worker {
 
 /** The workers every PAR CRM process runs. */
 export function allWorkers(): Worker[] {
-  return [];
+  return [webhookWorker(), mediaWorker(), outboxWorker()];
+}
+
+/**
+ * pollingWorker runs `runOnce` again and again: at once while it says there is more work, on a
+ * wake-up signal, and every `intervalMs` otherwise (work made by other replicas, retry times).
+ * A failing run is logged and tried again at the next poll.
+ */
+export function pollingWorker(name: WorkerName, intervalMs: number, runOnce: (ctx: AppContext) => Promise<boolean>): Worker {
+  let stopping = false;
+  let woken = false;
+  let wakeUp: (() => void) | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, intervalMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  async function run(ctx: AppContext): Promise<void> {
+    while (!stopping) {
+      woken = false;
+      let more = false;
+      try {
+        more = await runOnce(ctx);
+      } catch (err) {
+        ctx.log.error({ err, worker: name }, 'worker run failed; trying again at the next poll');
+      }
+      if (stopping) break;
+      if (!more && !woken) await sleep();
+    }
+  }
+
+  return {
+    name,
+    start(ctx) {
+      stopping = false;
+      unsubscribe = ctx.signals.onWake(name, () => {
+        woken = true;
+        wakeUp?.();
+      });
+      loop = run(ctx);
+    },
+    async stop() {
+      stopping = true;
+      unsubscribe?.();
+      wakeUp?.();
+      await loop;
+    },
+  };
 }
 
 /** startWorkers starts the given workers; the returned stop() stops them all. */

@@ -17,6 +17,8 @@ export type Db = Knex | Knex.Transaction;
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';
+  /** The Postgres connection URL (null for the embedded database), for connections of their own. */
+  url: string | null;
   /** Subscribes to a NOTIFY channel on a connection of its own; returns the unsubscribe. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -54,6 +56,7 @@ async function openPostgres(url: string, log: Logger, poolMax: number): Promise<
   return {
     knex: instance,
     kind: 'postgres',
+    url,
     async listen(channel, onPayload) {
       let client: pg.Client | null = null;
       let stopped = false;
@@ -124,6 +127,7 @@ async function openPglite(target: { embeddedDir: string } | { memory: true }, lo
   return {
     knex: instance,
     kind: 'pglite',
+    url: null,
     async listen(channel, onPayload) {
       return pglite.listen(channel, onPayload);
     },

@@ -2,8 +2,9 @@
 import { cleanupJob } from './cleanup.js';
 import { wakeSnoozedJob } from './snoozed.js';
 import type { Job } from './scheduler.js';
+import { webhooksRetryJob } from './webhooks-retry.js';
 
-export const jobs: Job[] = [cleanupJob, wakeSnoozedJob];
+export const jobs: Job[] = [cleanupJob, wakeSnoozedJob, webhooksRetryJob];
 
 /** findJob looks a job up by name. */
 export function findJob(name: string): Job | undefined {

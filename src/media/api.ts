@@ -4,7 +4,7 @@ import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { commonErrors, dataResponse, idParameter, type PathItems } from '../api/openapi.js';
 import { notFound } from '../web/errors.js';
-import { inlineSafe } from '../whatsapp/media-rules.js';
+import { streamMedia } from './routes.js';
 import { presentMedia, singleFile, storeUpload, type MediaFileRow } from './service.js';
 
 const mediaSchema = {
@@ -42,24 +42,6 @@ export const mediaApiPaths: PathItems = {
   },
 };
 
-/** sendMediaFile streams a stored file: inline only for types a browser cannot run, else as a download. */
-export async function sendMediaFile(ctx: AppContext, res: Response, media: MediaFileRow, forceDownload = false): Promise<void> {
-  if (media.status !== 'ready' || !media.storage_key) notFound();
-  const { stream, size } = await ctx.media.open(media.storage_key!);
-  const mime = media.mime_type ?? 'application/octet-stream';
-  const inline = !forceDownload && inlineSafe(mime);
-  const name = media.filename ?? 'file';
-  res.set({
-    'Content-Type': inline ? mime : 'application/octet-stream',
-    'Content-Length': String(size),
-    'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-    'Content-Security-Policy': "sandbox; default-src 'none'",
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'private, max-age=86400',
-  });
-  stream.pipe(res);
-}
-
 /** mediaApi is the route table of /api/v1/media. */
 export function mediaApi(ctx: AppContext): Router {
   const router = Router();
@@ -84,6 +66,8 @@ export function mediaApi(ctx: AppContext): Router {
   }
 
   async function content(req: Request, res: Response) {
-    await sendMediaFile(ctx, res, await load(req), true);
+    const file = await load(req);
+    if (file.status !== 'ready' || !file.storage_key) notFound();
+    await streamMedia(ctx, req, res, file, true);
   }
 }

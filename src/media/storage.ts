@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream';
 export interface MediaStorage {
   /** Stores bytes under a new key and returns it. */
   put(workspaceId: string, data: Buffer): Promise<string>;
-  /** Opens the bytes of a key for streaming. */
-  open(key: string): Promise<{ stream: Readable; size: number }>;
+  /** Opens the bytes of a key for streaming: all of them, or the inclusive byte range (HTTP Range). */
+  open(key: string, range?: { start: number; end: number }): Promise<{ stream: Readable; size: number }>;
   read(key: string): Promise<Buffer>;
   delete(key: string): Promise<void>;
 }
@@ -31,10 +31,10 @@ export function localMediaStorage(dir: string): MediaStorage {
       await fsp.writeFile(file, data, { mode: 0o640 });
       return key;
     },
-    async open(key) {
+    async open(key, range) {
       const file = resolve(key);
       const stat = await fsp.stat(file);
-      return { stream: fs.createReadStream(file), size: stat.size };
+      return { stream: fs.createReadStream(file, range ? { start: range.start, end: range.end } : {}), size: stat.size };
     },
     read: (key) => fsp.readFile(resolve(key)),
     async delete(key) {

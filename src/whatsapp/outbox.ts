@@ -187,7 +187,17 @@ export async function queueMessage(trx: Db, conversation: ConversationRow, input
       type: 'template',
       text: prepared.preview,
       media_id: prepared.headerMediaId,
-      content: { template: prepared.template, category: template.category, header_format: prepared.headerFormat },
+      content: {
+        template: prepared.template,
+        category: template.category,
+        header_format: prepared.headerFormat,
+        // The template's quick-reply buttons, as the customer will see them.
+        quick_replies: ((Array.isArray(template.components) ? template.components : []) as Array<{ type?: string; buttons?: Array<{ type?: string; text?: string }> }>)
+          .filter((c) => c.type?.toUpperCase() === 'BUTTONS')
+          .flatMap((c) => c.buttons ?? [])
+          .filter((b) => b.type?.toUpperCase() === 'QUICK_REPLY' && b.text)
+          .map((b) => b.text),
+      },
     });
   } else if (input.reaction !== undefined) {
     const target = await wamidOf(trx, conversation, input.reaction.message_id, 'reaction.message_id');

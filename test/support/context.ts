@@ -29,6 +29,8 @@ export interface TestEnv {
   server: http.Server;
   /** Stops the background workers (the webhook processor, the outbox sender ...). */
   stopWorkers(): Promise<void>;
+  /** Starts them again after stopWorkers(). */
+  startWorkers(): void;
 }
 
 let pending: Promise<TestEnv> | null = null;
@@ -61,8 +63,24 @@ async function build(): Promise<TestEnv> {
   const config = loadConfig(testConfigEnv(dataDir, mail.url, baseUrl, graph.url));
   const ctx = await openContext(config, createLogger(config.logLevel), { migrate: true, listen: true, target: database.target });
   app = createApp(ctx);
-  const workers = startWorkers(ctx);
-  return { ctx, app, database, mail, graph, dataDir, baseUrl, server, stopWorkers: () => workers.stop() };
+  let workers: { stop(): Promise<void> } | null = startWorkers(ctx);
+  return {
+    ctx,
+    app,
+    database,
+    mail,
+    graph,
+    dataDir,
+    baseUrl,
+    server,
+    async stopWorkers() {
+      await workers?.stop();
+      workers = null;
+    },
+    startWorkers() {
+      workers ??= startWorkers(ctx);
+    },
+  };
 }
 
 /** testEnv returns the run's shared environment, building it on first use. */
