@@ -36,11 +36,14 @@ export async function paginate<Row extends Record<string, unknown>>(
   opts: { timeColumn: string; idColumn: string; direction?: 'asc' | 'desc'; timeKey?: string; idKey?: string },
 ): Promise<{ data: Row[]; next_cursor: string | null }> {
   const dir = opts.direction ?? 'desc';
+  // Postgres keeps microseconds, a JavaScript Date (and so the cursor) milliseconds: sort and
+  // compare on the millisecond, or the last row of a page would come again on the next page.
+  const time = `date_trunc('milliseconds', ${opts.timeColumn})`;
   if (page.cursor) {
     const c = decodeCursor(page.cursor);
-    query.whereRaw(`(${opts.timeColumn}, ${opts.idColumn}) ${dir === 'desc' ? '<' : '>'} (?::timestamptz, ?::uuid)`, [c.at, c.id]);
+    query.whereRaw(`(${time}, ${opts.idColumn}) ${dir === 'desc' ? '<' : '>'} (?::timestamptz, ?::uuid)`, [c.at, c.id]);
   }
-  const rows = (await query.orderBy([{ column: opts.timeColumn, order: dir }, { column: opts.idColumn, order: dir }]).limit(page.limit + 1)) as Row[];
+  const rows = (await query.orderByRaw(`${time} ${dir}, ${opts.idColumn} ${dir}`).limit(page.limit + 1)) as Row[];
   const more = rows.length > page.limit;
   const data = more ? rows.slice(0, page.limit) : rows;
   const last = data[data.length - 1];
