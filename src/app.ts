@@ -20,6 +20,7 @@ import { errorHandler } from './web/error-handler.js';
 import { loadWorkspace, requireMember } from './web/guards.js';
 import { viewLocals } from './web/locals.js';
 import { KnexSessionStore } from './web/session-store.js';
+import { channelRoutes } from './whatsapp/channels-routes.js';
 import { workspaceRoutes } from './workspaces/routes.js';
 import './web/request.js';
 
@@ -92,6 +93,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(authRoutes(ctx, passport));
   app.use(workspaceRoutes(ctx));
+  app.use(channelRoutes(ctx));
   app.use(inboxRoutes(ctx));
   app.use(pipelineRoutes(ctx));
   app.use(followupRoutes(ctx));
