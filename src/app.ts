@@ -24,6 +24,7 @@ import { KnexSessionStore } from './web/session-store.js';
 import { webhookEventRoutes } from './whatsapp/webhook-events-routes.js';
 import { sandboxRoutes } from './whatsapp/sandbox-routes.js';
 import { webhookRoutes } from './whatsapp/webhook-routes.js';
+import { channelRoutes } from './whatsapp/channels-routes.js';
 import { workspaceRoutes } from './workspaces/routes.js';
 import './web/request.js';
 
@@ -102,6 +103,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(authRoutes(ctx, passport));
   app.use(workspaceRoutes(ctx));
+  app.use(channelRoutes(ctx));
   app.use(inboxRoutes(ctx));
   app.use(pipelineRoutes(ctx));
   app.use(followupRoutes(ctx));

@@ -38,11 +38,18 @@ export function render(req: Request, res: Response, view: string, locals: Record
 
 /** redirect answers a POST with 303 See Other; htmx requests get HX-Redirect so the page follows. */
 export function redirect(req: Request, res: Response, location: string): void {
-  if (isHtmx(req)) {
-    res.set('HX-Redirect', location).status(204).end();
-    return;
-  }
-  res.redirect(303, location);
+  const answer = () => {
+    if (isHtmx(req)) {
+      res.set('HX-Redirect', location).status(204).end();
+      return;
+    }
+    res.redirect(303, location);
+  };
+  // Save the session (and its flash message) first: express-session would otherwise send the
+  // 303's headers while its save is still running, and a browser that follows the redirect at once
+  // could load the next page from the session as it was, without the flash.
+  if (req.session) req.session.save((err) => (err ? req.next?.(err) : answer()));
+  else answer();
 }
 
 /** safeReturnTo keeps only local paths, so a crafted ?return_to cannot send users elsewhere. */

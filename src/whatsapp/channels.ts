@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type Actor } from '../audit/index.js';
 import type { Db } from '../db/index.js';
-import { decryptSecret, encryptSecret } from '../db/encryption.js';
+import { decryptSecret, encryptSecret, SecretDecryptionError } from '../db/encryption.js';
+import { GraphError } from './graph.js';
 
 export type ChannelType = 'whatsapp_cloud' | 'sandbox';
 export type ChannelHealth = 'ok' | 'token_expired' | 'error' | 'unknown';
@@ -73,6 +74,87 @@ export function findChannel(db: Db, workspaceId: string, id: string): Promise<Ch
 /** listChannels lists the workspace's live channels, oldest first. */
 export function listChannels(db: Db, workspaceId: string): Promise<ChannelRow[]> {
   return db('channels').where({ workspace_id: workspaceId }).whereNull('deleted_at').orderBy('created_at');
+}
+
+/** liveChannelsQuery is the unordered query of the workspace's live channels (for API paging). */
+export function liveChannelsQuery(db: Db, workspaceId: string): Knex.QueryBuilder {
+  return db('channels').where({ workspace_id: workspaceId }).whereNull('deleted_at').select('*');
+}
+
+/** allLiveChannels lists every live channel of every workspace: only for jobs that serve them all. */
+export function allLiveChannels(db: Db): Promise<ChannelRow[]> {
+  return db('channels').whereNull('deleted_at').orderBy('created_at');
+}
+
+/** Columns a channel's owner may change after connecting it (secrets already encrypted). */
+export type ChannelUpdate = Partial<
+  Pick<
+    ChannelRow,
+    | 'name'
+    | 'phone_number_id'
+    | 'waba_id'
+    | 'display_phone_number'
+    | 'access_token_enc'
+    | 'app_secret_enc'
+    | 'verify_token_enc'
+    | 'messages_per_second'
+    | 'mark_read'
+    | 'health'
+    | 'health_error'
+    | 'health_checked_at'
+    | 'verified_name'
+    | 'quality_rating'
+  >
+>;
+
+/** updateChannelRow changes a live channel of the workspace and returns it (undefined if gone). */
+export async function updateChannelRow(db: Db, workspaceId: string, channelId: string, values: ChannelUpdate): Promise<ChannelRow | undefined> {
+  const [row] = await db('channels')
+    .where({ workspace_id: workspaceId, id: channelId })
+    .whereNull('deleted_at')
+    .update({ ...values, updated_at: db.fn.now() })
+    .returning('*');
+  return row;
+}
+
+/** softDeleteChannel marks a live channel deleted (its conversations stay); undefined if there was none. */
+export async function softDeleteChannel(db: Db, workspaceId: string, channelId: string): Promise<ChannelRow | undefined> {
+  const [row] = await db('channels')
+    .where({ workspace_id: workspaceId, id: channelId })
+    .whereNull('deleted_at')
+    .update({ deleted_at: db.fn.now(), updated_at: db.fn.now() })
+    .returning('*');
+  return row;
+}
+
+/**
+ * readableVerifyToken decrypts the verify token for display (Meta needs it pasted in its
+ * dashboard); a secret made with another ENCRYPTION_KEY gives the reason instead of failing.
+ */
+export function readableVerifyToken(key: Buffer, channel: ChannelRow): { value: string | null; error: string | null } {
+  try {
+    return { value: decryptSecret(key, channel.verify_token_enc), error: null };
+  } catch (err) {
+    if (err instanceof SecretDecryptionError) return { value: null, error: err.message };
+    throw err;
+  }
+}
+
+/**
+ * failureHealth says what a failed call to Meta means for the channel: an expired or invalid
+ * token (Meta code 190, HTTP 401) needs a new token; anything else is shown with its message.
+ * Secrets that cannot be decrypted (another ENCRYPTION_KEY) are reported as such. Other errors
+ * are bugs and are rethrown.
+ */
+export function failureHealth(err: unknown): { health: 'token_expired' | 'error'; error: string } {
+  if (err instanceof GraphError) {
+    const details = err.details && !err.message.includes(err.details) ? `: ${err.details}` : '';
+    return { health: err.kind === 'auth' ? 'token_expired' : 'error', error: `${err.message}${details}`.slice(0, 1000) };
+  }
+  if (err instanceof SecretDecryptionError) {
+    return { health: 'error', error: `The stored secrets cannot be decrypted: ${err.message}` };
+  }
+  throw err;
 }
 
 export interface NewChannel {
