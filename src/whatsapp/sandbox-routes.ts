@@ -111,10 +111,24 @@ export function sandboxRoutes(ctx: AppContext): Router {
   /** deliver turns the customer's action into a signed webhook and processes it before answering. */
   async function deliver(req: Request, res: Response, channel: ChannelRow, customer: ReturnType<typeof customerOf>, action: CustomerAction) {
     const { payload } = customerMessagePayload(channel, customer, action);
-    await deliverAsMeta(ctx, channel, payload);
-    await processPendingEvents(ctx);
+    const { eventId } = await deliverAsMeta(ctx, channel, payload);
+    await processedSoon(eventId);
     if (!isHtmx(req)) return res.redirect(303, `/sandbox/${channel.id}?${new URLSearchParams({ phone: customer.phone, name: customer.name })}`);
     res.render('sandbox/_thread', await threadLocals(req, channel, customer));
+  }
+
+  /**
+   * Waits (briefly) until the event is processed, so the page shows the customer's message at
+   * once: this process may do it, or a worker of any replica that claimed it first.
+   */
+  async function processedSoon(eventId: number): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      await processPendingEvents(ctx);
+      const row = await knex('webhook_events').where({ id: eventId }).first('status');
+      if (!row || row.status !== 'pending') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async function wamidOf(req: Request, channel: ChannelRow, messageId: string): Promise<string> {

@@ -38,10 +38,10 @@ function envelope(channel: ChannelRow, value: Record<string, unknown>) {
 }
 
 /** deliverAsMeta signs a payload with the channel's app secret and receives it like Meta's webhook. */
-export async function deliverAsMeta(ctx: AppContext, channel: ChannelRow, payload: unknown): Promise<void> {
+export async function deliverAsMeta(ctx: AppContext, channel: ChannelRow, payload: unknown): Promise<{ eventId: number }> {
   const body = Buffer.from(JSON.stringify(payload));
   const { appSecret } = channelSecrets(ctx.config.encryptionKey, channel);
-  await receiveWebhook(ctx, channel, body, signPayload(appSecret, body));
+  return receiveWebhook(ctx, channel, body, signPayload(appSecret, body));
 }
 
 /** statusPayload is Meta's status webhook for one of our messages. */
