@@ -65,6 +65,12 @@ function templateNeeds(t: TemplateOption) {
   };
 }
 
+/** templatePreviewText fills the template's header and body with the values typed so far. */
+function templatePreviewText(needs: ReturnType<typeof templateNeeds>, values: Record<string, unknown>) {
+  const fill = (text: string, prefix: string) => text.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, n: string) => String(values[`${prefix}${n}`] ?? '').trim() || whole);
+  return { header: fill(needs.headerText, 'header_var_'), body: fill(needs.body, 'var_') };
+}
+
 /** templateInputFrom reads the template form's flat fields into a send input. */
 function templateInputFrom(t: TemplateOption, body: Record<string, unknown>, headerMediaId: string | null): TemplateInput {
   const needs = templateNeeds(t);
@@ -260,7 +266,8 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function templateForm(req: Request, res: Response) {
     const conversation = await load(req);
     const template = await findTemplate(req, conversation);
-    const locals = { ...(await conversationLocals(req, conversation, { thread: false })), template, needs: templateNeeds(template), values: {}, errors: {} };
+    const needs = templateNeeds(template);
+    const locals = { ...(await conversationLocals(req, conversation, { thread: false })), template, needs, preview: templatePreviewText(needs, {}), values: {}, errors: {} };
     if (isHtmx(req)) return res.render('inbox/_template-form', locals);
     render(req, res, 'inbox/template-page', locals, { title: template.name });
   }
@@ -269,8 +276,7 @@ export function inboxRoutes(ctx: AppContext): Router {
     const conversation = await load(req);
     const template = await findTemplate(req, conversation);
     const needs = templateNeeds(template);
-    const fill = (text: string, prefix: string) => text.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, n: string) => String(req.body[`${prefix}${n}`] ?? '').trim() || whole);
-    res.render('inbox/_template-preview', { needs, header: fill(needs.headerText, 'header_var_'), body: fill(needs.body, 'var_'), richText });
+    res.render('inbox/_template-preview', { needs, ...templatePreviewText(needs, req.body), richText });
   }
 
   async function sendTemplate(req: Request, res: Response) {
@@ -299,7 +305,8 @@ export function inboxRoutes(ctx: AppContext): Router {
         else errors._ = message;
       }
       res.status(422);
-      const locals = { ...(await conversationLocals(req, conversation, { thread: false })), template, needs: templateNeeds(template), values: req.body, errors };
+      const needs = templateNeeds(template);
+      const locals = { ...(await conversationLocals(req, conversation, { thread: false })), template, needs, preview: templatePreviewText(needs, req.body), values: req.body, errors };
       if (isHtmx(req)) return res.set('HX-Retarget', '#template-form').set('HX-Reswap', 'innerHTML').render('inbox/_template-form', locals);
       render(req, res, 'inbox/template-page', locals, { title: template.name, status: 422 });
     }
