@@ -36,11 +36,17 @@ export function render(req: Request, res: Response, view: string, locals: Record
 
 /** redirect answers a POST with 303 See Other; htmx requests get HX-Redirect so the page follows. */
 export function redirect(req: Request, res: Response, location: string): void {
-  if (isHtmx(req)) {
-    res.set('HX-Redirect', location).status(204).end();
-    return;
-  }
-  res.redirect(303, location);
+  const send = () => {
+    if (isHtmx(req)) {
+      res.set('HX-Redirect', location).status(204).end();
+      return;
+    }
+    res.redirect(303, location);
+  };
+  // express-session sends the headers before it has stored the session, so a browser following
+  // the redirect at once could load the session without the flash just queued: store it first.
+  if (req.session) req.session.save((err) => (err ? req.next?.(err) : send()));
+  else send();
 }
 
 /** safeReturnTo keeps only local paths, so a crafted ?return_to cannot send users elsewhere. */
