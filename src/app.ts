@@ -12,8 +12,10 @@ import type { AppContext } from './context.js';
 import { pendingMigrations } from './db/migrate.js';
 import { followupRoutes } from './followups/routes.js';
 import { inboxRoutes } from './inbox/routes.js';
+import { labelRoutes } from './labels/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
 import { pipelineRoutes } from './pipeline/routes.js';
+import { quickReplyRoutes } from './quickreplies/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
 import { errorHandler } from './web/error-handler.js';
@@ -96,6 +98,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(pipelineRoutes(ctx));
   app.use(followupRoutes(ctx));
   app.use(contactRoutes(ctx));
+  app.use(labelRoutes(ctx));
+  app.use(quickReplyRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('errors.page_not_found')));
