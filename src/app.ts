@@ -16,6 +16,7 @@ import { labelRoutes } from './labels/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
 import { pipelineRoutes } from './pipeline/routes.js';
 import { quickReplyRoutes } from './quickreplies/routes.js';
+import { searchRoutes } from './search/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
 import { errorHandler } from './web/error-handler.js';
@@ -100,6 +101,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(contactRoutes(ctx));
   app.use(labelRoutes(ctx));
   app.use(quickReplyRoutes(ctx));
+  app.use(searchRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('errors.page_not_found')));

@@ -7,6 +7,7 @@ import { conversationApi, conversationApiPaths } from '../inbox/api.js';
 import { labelApi, labelApiPaths } from '../labels/api.js';
 import { mediaApi, mediaApiPaths } from '../media/api.js';
 import { quickReplyApi, quickReplyApiPaths } from '../quickreplies/api.js';
+import { searchApi, searchApiPaths } from '../search/api.js';
 import { workspaceApi, workspaceApiPaths } from '../workspaces/api.js';
 import { requireToken } from './auth.js';
 import { openapiDocument } from './openapi.js';
@@ -16,7 +17,7 @@ const VERSION = '1.0.0';
 /** apiRouter is the route table of /api/v1. */
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
-  const document = openapiDocument(ctx.config.baseUrl, VERSION, [workspaceApiPaths, contactApiPaths, conversationApiPaths, mediaApiPaths, labelApiPaths, quickReplyApiPaths]);
+  const document = openapiDocument(ctx.config.baseUrl, VERSION, [workspaceApiPaths, contactApiPaths, conversationApiPaths, mediaApiPaths, labelApiPaths, quickReplyApiPaths, searchApiPaths]);
   router.use(express.json({ limit: '1mb' }));
   router.get('/openapi.json', (_req, res) => res.json(document));
   router.use(requireToken(ctx));
@@ -26,6 +27,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.use(mediaApi(ctx));
   router.use(labelApi(ctx));
   router.use(quickReplyApi(ctx));
+  router.use(searchApi(ctx));
   router.use(() => {
     throw new NotFound('api.no_such_endpoint');
   });
