@@ -135,6 +135,20 @@ describe('quick replies', () => {
     expect(doc.body.paths['/quick-replies/{id}']).to.have.keys('get', 'patch', 'delete');
   });
 
+  it('renders its pages without inline scripts, styles or event handlers', async () => {
+    const { user, workspace } = await createWorkspace();
+    const mine = await reply(workspace.id, 'hi', 'Hi {{contact_name}}', user.id);
+    const [label] = await (await testEnv()).ctx.knex('labels').insert({ workspace_id: workspace.id, name: 'VIP', color: 'pink' }).returning('*');
+    const s = await signIn(user.email);
+    for (const path of ['/settings/quick-replies', `/settings/quick-replies/${mine.id}/edit`, '/settings/labels', `/settings/labels/${label.id}/edit`, '/search', '/search?q=hi', '/quick-replies/suggest?q=h']) {
+      const page = await s.get(path).expect(200);
+      expect(page.text, path).not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(page.text, path).not.to.match(/\sstyle="/);
+      expect(page.text, path).not.to.match(/\son[a-z]+="/);
+      expect(page.text, path).not.to.match(/hx-on/);
+    }
+  });
+
   it("answers 404 for another workspace's quick replies on every route", async () => {
     const a = await createWorkspace();
     const b = await createWorkspace();
