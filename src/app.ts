@@ -12,9 +12,12 @@ import type { AppContext } from './context.js';
 import { pendingMigrations } from './db/migrate.js';
 import { followupRoutes } from './followups/routes.js';
 import { inboxRoutes } from './inbox/routes.js';
+import { labelRoutes } from './labels/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
 import { mediaRoutes } from './media/routes.js';
 import { pipelineRoutes } from './pipeline/routes.js';
+import { quickReplyRoutes } from './quickreplies/routes.js';
+import { searchRoutes } from './search/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
 import { errorHandler } from './web/error-handler.js';
@@ -111,6 +114,9 @@ export function createApp(ctx: AppContext): Express {
   app.use(webhookEventRoutes(ctx));
   app.use(mediaRoutes(ctx));
   app.use(sandboxRoutes(ctx));
+  app.use(labelRoutes(ctx));
+  app.use(quickReplyRoutes(ctx));
+  app.use(searchRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFound('errors.page_not_found')));

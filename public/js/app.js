@@ -68,6 +68,38 @@
   document.addEventListener('DOMContentLoaded', function () { hideNoJsButtons(document); });
   document.addEventListener('htmx:load', function (e) { hideNoJsButtons(e.detail.elt); });
 
+  // Label forms: the preview badge follows the name and the chosen colour.
+  function updateLabelPreview(form) {
+    var preview = form.querySelector('[data-label-preview]');
+    if (!preview) return;
+    var name = form.querySelector('input[name="name"]');
+    var color = form.querySelector('input[name="color"]:checked');
+    preview.textContent = (name && name.value.trim()) || preview.getAttribute('data-placeholder') || '';
+    if (color) preview.className = 'label label-' + color.value;
+  }
+  document.addEventListener('input', function (e) {
+    var form = e.target.closest && e.target.closest('form[data-label-form]');
+    if (form) updateLabelPreview(form);
+  });
+  document.addEventListener('change', function (e) {
+    var form = e.target.closest && e.target.closest('form[data-label-form]');
+    if (form) updateLabelPreview(form);
+  });
+
+  // Buttons that insert text at the cursor of a field: data-insert="text" data-insert-into="#field".
+  document.addEventListener('click', function (e) {
+    var button = e.target.closest('[data-insert]');
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute('data-insert-into'));
+    if (!field) return;
+    var text = button.getAttribute('data-insert');
+    var start = field.selectionStart == null ? field.value.length : field.selectionStart;
+    var end = field.selectionEnd == null ? start : field.selectionEnd;
+    field.setRangeText(text, start, end, 'end');
+    field.focus();
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') document.querySelectorAll('details.menu[open]').forEach(function (m) { m.removeAttribute('open'); });
   });

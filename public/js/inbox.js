@@ -291,7 +291,7 @@
     clearTimeout(quickTimer);
     quickTimer = setTimeout(function () {
       var id = openConversationId();
-      fragment('/quick-replies/suggest?q=' + encodeURIComponent(value.slice(1)) + (id ? '&conversation=' + id : ''))
+      fragment('/quick-replies/suggest?q=' + encodeURIComponent(value.slice(1)) + (id ? '&conversation_id=' + id : ''))
         .then(function (html) {
           var box = quickBox();
           if (!box) return;

@@ -16,6 +16,8 @@ import { isHtmx, redirect, render } from '../web/render.js';
 import { parseInput } from '../web/validate.js';
 import { listChannels } from '../whatsapp/channels.js';
 import { variablesIn, type TemplateInput } from '../whatsapp/template-send.js';
+import { labelsOfContact, labelsOfConversation, labelsOfConversations, listLabels } from '../labels/repo.js';
+import { setContactLabels, setConversationLabels } from '../labels/service.js';
 import { listMembers } from '../workspaces/repo.js';
 import { windowOpen, WINDOW_MS } from './conversations.js';
 import { humanSize, richText } from './format.js';
@@ -116,6 +118,8 @@ export function inboxRoutes(ctx: AppContext): Router {
   router.post('/inbox/conversations/:id/snooze', requireMember, snooze);
   router.post('/inbox/conversations/:id/notes', requireMember, note);
   router.post('/inbox/conversations/:id/contact', requireMember, renameContact);
+  router.post('/inbox/conversations/:id/labels', requireMember, setLabels);
+  router.post('/inbox/conversations/:id/contact-labels', requireMember, setContactLabelsAction);
   router.post('/inbox/conversations/:id/read', requireMember, readAction);
   router.get('/inbox/conversations/:id/notes/:noteId', requireMember, noteFragment);
   router.post('/inbox/messages/:id/retry', requireMember, retry);
@@ -130,8 +134,12 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function listLocals(req: Request) {
     const filters = filtersOf(req);
     const { rows, nextCursor } = await inboxList(knex, req.workspace!.id, req.user!.id, filters, { cursor: filters.cursor, limit: LIST_PAGE });
-    const channels = await listChannels(knex, req.workspace!.id);
-    return { rows, nextCursor, filters, channels, query: queryString(filters), displayName: contactDisplayName };
+    const [channels, labels, rowLabels] = await Promise.all([
+      listChannels(knex, req.workspace!.id),
+      listLabels(knex, req.workspace!.id),
+      labelsOfConversations(knex, req.workspace!.id, rows.map((r) => r.id)),
+    ]);
+    return { rows, nextCursor, filters, channels, labels, labelsById: Object.fromEntries(rowLabels), query: queryString(filters), displayName: contactDisplayName };
   }
 
   function queryString(f: InboxFilters): string {
@@ -150,18 +158,24 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function conversationLocals(req: Request, conversation: ConversationDetail, opts: { thread?: boolean } = {}) {
     const ws = req.workspace!;
     const open = windowOpen(conversation);
-    const [members, templates, thread] = await Promise.all([
+    const [members, templates, thread, allLabels, conversationLabels, contactLabels] = await Promise.all([
       listMembers(knex, ws.id),
       open
         ? Promise.resolve([] as TemplateOption[])
         : (knex('templates').where({ workspace_id: ws.id, channel_id: conversation.channel_id, status: 'APPROVED' }).orderBy(['name', 'language']) as Promise<TemplateOption[]>),
       opts.thread === false ? Promise.resolve(null) : threadItems(knex, ws.id, conversation.id, { limit: THREAD_PAGE }),
+      listLabels(knex, ws.id),
+      labelsOfConversation(knex, ws.id, conversation.id),
+      labelsOfContact(knex, ws.id, conversation.contact_id),
     ]);
     return {
       conversation,
       contactName: contactDisplayName(conversation.contact),
       members,
       templates,
+      allLabels,
+      conversationLabels,
+      contactLabels,
       windowIsOpen: open,
       windowMs: WINDOW_MS,
       items: thread?.items ?? [],
@@ -183,7 +197,8 @@ export function inboxRoutes(ctx: AppContext): Router {
 
   async function rowFragment(req: Request, res: Response) {
     const row = (await inboxRow(knex, req.workspace!.id, String(req.params.id))) ?? notFound();
-    res.render('inbox/_row', { row, displayName: contactDisplayName, query: '', selectedId: req.query.selected ?? null });
+    const labelsById = { [row.id]: await labelsOfConversation(knex, req.workspace!.id, row.id) };
+    res.render('inbox/_row', { row, labelsById, displayName: contactDisplayName, query: '', selectedId: req.query.selected ?? null });
   }
 
   async function counts(req: Request, res: Response) {
@@ -362,6 +377,23 @@ export function inboxRoutes(ctx: AppContext): Router {
     const created = await knex.transaction((trx) => addNote(trx, req.workspace!.id, id, body, actorOf(req)));
     if (!isHtmx(req)) return res.redirect(303, `/inbox/conversations/${id}`);
     res.render('inbox/_note', { item: { kind: 'note', id: created.id, body: created.body, author_name: req.user!.name, at: created.created_at }, richText });
+  }
+
+  function labelIdsOf(body: Record<string, unknown>): string[] {
+    const raw = body.labels;
+    return (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+  }
+
+  async function setLabels(req: Request, res: Response) {
+    const id = String(req.params.id);
+    await knex.transaction((trx) => setConversationLabels(trx, req.workspace!.id, id, labelIdsOf(req.body), actorOf(req)));
+    await answer(req, res, id, '_header');
+  }
+
+  async function setContactLabelsAction(req: Request, res: Response) {
+    const conversation = await load(req);
+    await knex.transaction((trx) => setContactLabels(trx, req.workspace!.id, conversation.contact_id, labelIdsOf(req.body), actorOf(req)));
+    await answer(req, res, conversation.id, '_panel');
   }
 
   async function readAction(req: Request, res: Response) {
