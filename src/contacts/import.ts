@@ -288,6 +288,28 @@ export async function discardImport(ctx: AppContext, workspaceId: string, import
   if (key) await ctx.media.delete(key);
 }
 
+/**
+ * discardAbandonedImports deletes imports uploaded before `before` that never got a mapping, and
+ * the stored files of imports that failed before then (all workspaces: a maintenance job).
+ */
+export async function discardAbandonedImports(ctx: AppContext, before: Date): Promise<{ discarded: number; files: number }> {
+  const abandoned: Array<{ storage_key: string | null }> = await ctx.knex('contact_imports').where({ status: 'uploaded' }).andWhere('created_at', '<', before).delete().returning(['storage_key']);
+  // A failed import is final: its file is no longer needed, its report stays.
+  const failed: Array<{ id: string; storage_key: string | null }> = await ctx.knex('contact_imports')
+    .where({ status: 'failed' })
+    .whereNotNull('storage_key')
+    .andWhere('created_at', '<', before)
+    .select('id', 'storage_key');
+  if (failed.length) await ctx.knex('contact_imports').whereIn('id', failed.map((f) => f.id)).update({ storage_key: null });
+  let files = 0;
+  for (const row of [...abandoned, ...failed]) {
+    if (!row.storage_key) continue;
+    await ctx.media.delete(row.storage_key);
+    files += 1;
+  }
+  return { discarded: abandoned.length, files };
+}
+
 /** rejectionText writes one rejected row's problems for people ("Birthday: Enter a date as YYYY-MM-DD"). */
 export function rejectionText(rejected: RejectedRow, fields: ContactFieldRow[], t: Translate): string {
   return rejected.problems

@@ -1,8 +1,9 @@
 // Every scheduled job, by name (the name `cli job:run NAME` takes).
 import { cleanupJob } from './cleanup.js';
+import { contactImportsCleanupJob } from './contact-imports.js';
 import type { Job } from './scheduler.js';
 
-export const jobs: Job[] = [cleanupJob];
+export const jobs: Job[] = [cleanupJob, contactImportsCleanupJob];
 
 /** findJob looks a job up by name. */
 export function findJob(name: string): Job | undefined {

@@ -4,6 +4,8 @@ import { eventually, testEnv } from '../support/context.js';
 import { createMember, createWorkspace } from '../support/factories.js';
 import { signIn, type Session } from '../support/http.js';
 import { apiClient } from '../support/whatsapp.js';
+import { findJob } from '../../src/jobs/index.js';
+import { runJobOnce } from '../../src/jobs/scheduler.js';
 
 // Semicolons, a BOM, Portuguese headers: a file as a Brazilian spreadsheet saves it.
 const FILE = Buffer.from(
@@ -245,5 +247,22 @@ describe('importing contacts from CSV', () => {
     await apiA.get(`/contacts/imports/${id}`).expect(404);
     expect((await sa.get('/contacts/import').expect(200)).text).not.to.contain(id);
     await sb.get(path).expect(200);
+  });
+
+  it('forgets uploads nobody imported after a day, with their files', async () => {
+    const { ctx } = await testEnv();
+    const { user } = await createWorkspace();
+    const s = await signIn(user.email);
+    const old = (await upload(s, Buffer.from('phone\n+14155551001\n')).expect(303)).headers.location.split('/').pop()!;
+    const fresh = (await upload(s, Buffer.from('phone\n+14155551002\n')).expect(303)).headers.location.split('/').pop()!;
+    const oldRow = await ctx.knex('contact_imports').where({ id: old }).first();
+    await ctx.knex('contact_imports').where({ id: old }).update({ created_at: new Date(Date.now() - 2 * 24 * 3600_000) });
+    const outcome = await runJobOnce(ctx, findJob('contact-imports-cleanup')!);
+    expect(outcome.ran).to.equal(true);
+    expect(await ctx.knex('contact_imports').where({ id: old }).first()).to.equal(undefined);
+    expect(await ctx.knex('contact_imports').where({ id: fresh }).first()).to.include({ status: 'uploaded' });
+    let gone = false;
+    await ctx.media.read(oldRow.storage_key).catch(() => (gone = true));
+    expect(gone).to.equal(true);
   });
 });
