@@ -143,6 +143,13 @@ describe('the contacts page', () => {
     expect(badEdit.text).to.contain('Bruno Costa');
     const audit = await ctx.knex('audit_log').where({ workspace_id: workspace.id, subject_id: id }).pluck('action');
     expect(audit).to.include.members(['contact.created', 'contact.updated']);
+
+    // A customer known only by their WhatsApp username may stay without a number.
+    const [byUsername] = await ctx.knex('contacts').insert({ workspace_id: workspace.id, wa_user_id: 'BR.99887766', username: 'dona.rosa', profile_name: 'Rosa' }).returning('*');
+    const rosa = await s.get(`/contacts/${byUsername.id}`).expect(200);
+    expect(rosa.text).to.contain('@dona.rosa').and.not.to.match(/id="f-phone"[^>]*required/);
+    await s.post(`/contacts/${byUsername.id}`, { name: 'Dona Rosa', phone: '', email: '' }).expect(303);
+    expect(await ctx.knex('contacts').where({ id: byUsername.id }).first()).to.include({ name: 'Dona Rosa', phone: null });
   });
 
   it('shows a contact with its conversations and notes', async () => {
