@@ -37,13 +37,21 @@ export function render(req: Request, res: Response, view: string, locals: Record
   });
 }
 
-/** redirect answers a POST with 303 See Other; htmx requests get HX-Redirect so the page follows. */
+/**
+ * redirect answers a POST with 303 See Other; htmx requests get HX-Redirect so the page follows.
+ * The session (a flash message) is saved first: express-session would save it while the
+ * response goes out, and a browser quick to follow the redirect could read the old session.
+ */
 export function redirect(req: Request, res: Response, location: string): void {
-  if (isHtmx(req)) {
-    res.set('HX-Redirect', location).status(204).end();
-    return;
-  }
-  res.redirect(303, location);
+  const send = () => {
+    if (isHtmx(req)) {
+      res.set('HX-Redirect', location).status(204).end();
+      return;
+    }
+    res.redirect(303, location);
+  };
+  if (req.session && typeof req.session.save === 'function') req.session.save(() => send());
+  else send();
 }
 
 /** safeReturnTo keeps only local paths, so a crafted ?return_to cannot send users elsewhere. */
