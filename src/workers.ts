@@ -1,14 +1,15 @@
 // Long-running workers that move work forward as soon as there is some (the webhook processor,
-// the outbox sender, media downloads), unlike cron jobs that run on a schedule. Code that
-// creates work calls ctx.signals.wake(name) so the worker starts at once instead of waiting
-// for its next poll. server.ts and the test environment start them with startWorkers().
+// the outbox sender, media downloads, CSV contact imports), unlike cron jobs that run on a
+// schedule. Code that creates work calls ctx.signals.wake(name) so the worker starts at once
+// instead of waiting for its next poll. server.ts and the test environment start them with startWorkers().
 import { EventEmitter } from 'node:events';
+import { contactImportWorker } from './contacts/import-worker.js';
 import type { AppContext } from './context.js';
 import { mediaWorker } from './media/download.js';
 import { outboxWorker } from './whatsapp/sender.js';
 import { webhookWorker } from './whatsapp/processor.js';
 
-export type WorkerName = 'webhooks' | 'outbox' | 'media';
+export type WorkerName = 'webhooks' | 'outbox' | 'media' | 'contact-imports';
 
 /** Signals wakes workers of this process. */
 export interface Signals {
@@ -38,7 +39,7 @@ export interface Worker {
 
 /** The workers every PAR CRM process runs. */
 export function allWorkers(): Worker[] {
-  return [webhookWorker(), mediaWorker(), outboxWorker()];
+  return [webhookWorker(), mediaWorker(), outboxWorker(), contactImportWorker()];
 }
 
 /**

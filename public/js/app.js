@@ -100,6 +100,20 @@
     field.dispatchEvent(new Event('input', { bubbles: true }));
   });
 
+  // Parts of a form that only matter for one choice of a select: data-show-if="select-id=value".
+  function applyShowIf(root) {
+    root.querySelectorAll('[data-show-if]').forEach(function (el) {
+      var rule = el.getAttribute('data-show-if').split('=');
+      var select = document.getElementById(rule[0]);
+      if (select) el.hidden = select.value !== rule[1];
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () { applyShowIf(document); });
+  document.addEventListener('htmx:load', function (e) { applyShowIf(e.detail.elt); });
+  document.addEventListener('change', function (e) {
+    if (e.target && e.target.id && document.querySelector('[data-show-if^="' + e.target.id + '="]')) applyShowIf(document);
+  });
+
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') document.querySelectorAll('details.menu[open]').forEach(function (m) { m.removeAttribute('open'); });
   });

@@ -11,12 +11,13 @@ export const PageQuery = z.object({
 
 export type Page = z.output<typeof PageQuery>;
 
-interface Cursor {
+export interface Cursor {
   at: string;
   id: string;
 }
 
-function decodeCursor(cursor: string): Cursor {
+/** decodeCursor reads a next_cursor back into the sort key it stands for (Invalid on cursor when it is not one). */
+export function decodeCursor(cursor: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof value?.at === 'string' && typeof value?.id === 'string' && !Number.isNaN(Date.parse(value.at))) return value;

@@ -1,6 +1,8 @@
 // Contacts: queries take the workspace id first.
+import type { Knex } from 'knex';
+import { decodeCursor, paginate, type Page } from '../api/pagination.js';
 import type { Db } from '../db/index.js';
-import { normalizePhone } from './phone.js';
+import { digitsOf, normalizePhone } from './phone.js';
 
 export interface ContactRow {
   id: string;
@@ -13,6 +15,8 @@ export interface ContactRow {
   name: string | null;
   profile_name: string | null;
   email: string | null;
+  /** Custom field values by field key (see fields.ts). */
+  custom: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
 }
@@ -90,4 +94,158 @@ export async function upsertWhatsAppContact(db: Db, workspaceId: string, who: Wh
     }
   }
   return contact!;
+}
+
+/** A label as contact lists and the API show it. */
+export interface LabelRef {
+  id: string;
+  name: string;
+  color: string;
+}
+
+/** labelsOfContacts returns each contact's labels (by name), for a page of contacts. */
+export async function labelsOfContacts(db: Db, workspaceId: string, contactIds: string[]): Promise<Map<string, LabelRef[]>> {
+  const byContact = new Map<string, LabelRef[]>(contactIds.map((id) => [id, []]));
+  if (!contactIds.length) return byContact;
+  const rows = await db('contact_labels as cl')
+    .join('labels as l', function () {
+      this.on('l.id', 'cl.label_id').andOn('l.workspace_id', 'cl.workspace_id');
+    })
+    .where('cl.workspace_id', workspaceId)
+    .whereIn('cl.contact_id', contactIds)
+    .orderBy('l.name')
+    .select('cl.contact_id', 'l.id', 'l.name', 'l.color');
+  for (const r of rows) byContact.get(r.contact_id)?.push({ id: r.id, name: r.name, color: r.color });
+  return byContact;
+}
+
+/** labelsOfContact returns one contact's labels, by name. */
+export async function labelsOfContact(db: Db, workspaceId: string, contactId: string): Promise<LabelRef[]> {
+  return (await labelsOfContacts(db, workspaceId, [contactId])).get(contactId) ?? [];
+}
+
+/** lastActivityOfContacts returns when each contact last wrote or was written to (any channel). */
+export async function lastActivityOfContacts(db: Db, workspaceId: string, contactIds: string[]): Promise<Map<string, Date>> {
+  if (!contactIds.length) return new Map();
+  const rows = await db('conversations')
+    .where('workspace_id', workspaceId)
+    .whereIn('contact_id', contactIds)
+    .whereNotNull('last_message_at')
+    .groupBy('contact_id')
+    .select('contact_id', db.raw('max(last_message_at) AS at'));
+  return new Map(rows.map((r: { contact_id: string; at: Date }) => [r.contact_id, r.at]));
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** tsPrefix quotes a word as one tsquery lexeme with prefix matching ('ana.souza@exa' -> 'ana.souza@exa':*). */
+function tsPrefix(word: string): string {
+  return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`;
+}
+
+/**
+ * whereContactMatches narrows a contacts query to a search. Words: each must start a word of the
+ * name, WhatsApp name, username or email (the `search` tsvector, GIN-indexed). A number (only
+ * digits and phone punctuation): the whole number in any written form ('+55 (11) 98765-4321',
+ * '5511987654321', Brazil's form without the ninth digit), its beginning with the country code,
+ * or its end (the local number, the last digits); each through an index.
+ */
+export function whereContactMatches(query: Knex.QueryBuilder, q: string, alias = 'contacts'): Knex.QueryBuilder {
+  const text = q.trim();
+  if (!text) return query;
+  const digits = digitsOf(text).replace(/^0+/, '');
+  if (/^[+\d\s().-]+$/.test(text) && digits.length >= 3) {
+    const whole = normalizePhone(text);
+    const reversed = [...digits].reverse().join('');
+    return query.andWhere((w) => {
+      if (whole) w.orWhere(`${alias}.phone_key`, 'like', `${escapeLike(whole.key)}%`);
+      w.orWhere(`${alias}.phone`, 'like', `+${digits}%`);
+      w.orWhereRaw(`reverse(${alias}.phone) LIKE ?`, [`${reversed}%`]);
+      w.orWhereRaw(`reverse(${alias}.phone_key) LIKE ?`, [`${reversed}%`]);
+    });
+  }
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  // Each word either as the parser reads it (names, "o'brien") or as one lexeme (a partly typed email).
+  const parts = words.map(() => `(to_tsquery('simple', ?) || ?::tsquery)`).join(' && ');
+  return query.andWhereRaw(`${alias}.search @@ (${parts})`, words.flatMap((word) => [tsPrefix(word), tsPrefix(word)]));
+}
+
+/** How many of the newest contacts a search looks through before asking the indexes instead. */
+const SEARCH_WINDOW = 5000;
+
+/**
+ * searchContacts pages through the workspace's contacts, newest first, optionally matching a
+ * search. A common search fills its page from the newest few thousand contacts (walking the
+ * created_at index); a rarer one, which would walk far, is answered from the search indexes and
+ * sorted. Either way the page is exact.
+ */
+export async function searchContacts(
+  db: Db,
+  workspaceId: string,
+  q: string,
+  page: Page,
+  /** More conditions on the contacts (the API's phone and wa_id filters). */
+  narrow?: (query: Knex.QueryBuilder) => void,
+): Promise<{ data: ContactRow[]; next_cursor: string | null }> {
+  const order = { timeColumn: 'contacts.created_at', idColumn: 'contacts.id' };
+  const base = () => {
+    const query = db('contacts').where('contacts.workspace_id', workspaceId).select('contacts.*');
+    narrow?.(query);
+    return query;
+  };
+  if (!q.trim()) return paginate<ContactRow & Record<string, unknown>>(base(), page, order);
+  const recent = base()
+    .orderBy([{ column: 'contacts.created_at', order: 'desc' }, { column: 'contacts.id', order: 'desc' }])
+    .limit(SEARCH_WINDOW);
+  if (page.cursor) {
+    const after = decodeCursor(page.cursor);
+    recent.whereRaw('(contacts.created_at, contacts.id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
+  }
+  const inWindow = whereContactMatches(db.from(recent.as('contacts')).select('contacts.*'), q);
+  const first = await paginate<ContactRow & Record<string, unknown>>(inWindow, page, order);
+  // A full page with more to come is exactly the newest matches; otherwise ask the indexes.
+  if (first.next_cursor) return first;
+  const found = db.withMaterialized('contacts_found', whereContactMatches(base(), q)).from({ contacts: 'contacts_found' }).select('contacts.*');
+  return paginate<ContactRow & Record<string, unknown>>(found, page, order);
+}
+
+export interface ContactConversation {
+  id: string;
+  channel_id: string;
+  channel_name: string | null;
+  status: string;
+  last_message_at: Date | null;
+  last_message_preview: string | null;
+  unread_count: number;
+}
+
+/** conversationsOfContact lists a contact's conversations (one per channel), latest activity first. */
+export function conversationsOfContact(db: Db, workspaceId: string, contactId: string): Promise<ContactConversation[]> {
+  return db('conversations as c')
+    .leftJoin('channels as ch', function () {
+      this.on('ch.id', 'c.channel_id').andOn('ch.workspace_id', 'c.workspace_id');
+    })
+    .where({ 'c.workspace_id': workspaceId, 'c.contact_id': contactId })
+    .orderByRaw('c.last_message_at DESC NULLS LAST, c.id')
+    .select('c.id', 'c.channel_id', 'ch.name as channel_name', 'c.status', 'c.last_message_at', 'c.last_message_preview', 'c.unread_count');
+}
+
+export interface ContactNote {
+  id: string;
+  body: string;
+  conversation_id: string | null;
+  author_name: string | null;
+  created_at: Date;
+}
+
+/** notesOfContact lists the private notes about a contact, newest first. */
+export function notesOfContact(db: Db, workspaceId: string, contactId: string, limit = 100): Promise<ContactNote[]> {
+  return db('notes as n')
+    .leftJoin('users as u', 'u.id', 'n.author_id')
+    .where({ 'n.workspace_id': workspaceId, 'n.contact_id': contactId })
+    .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
+    .limit(limit)
+    .select('n.id', 'n.body', 'n.conversation_id', 'u.name as author_name', 'n.created_at');
 }

@@ -4,6 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
+import { customFieldsForDisplay, listContactFields } from '../contacts/fields.js';
 import { contactDisplayName } from '../contacts/repo.js';
 import { updateContact } from '../contacts/service.js';
 import { wallClock, zonedToUtc } from '../i18n/index.js';
@@ -120,6 +121,7 @@ export function inboxRoutes(ctx: AppContext): Router {
   router.post('/inbox/conversations/:id/contact', requireMember, renameContact);
   router.post('/inbox/conversations/:id/labels', requireMember, setLabels);
   router.post('/inbox/conversations/:id/contact-labels', requireMember, setContactLabelsAction);
+  router.post('/inbox/conversations/:id/contact-fields', requireMember, setContactFields);
   router.post('/inbox/conversations/:id/read', requireMember, readAction);
   router.get('/inbox/conversations/:id/notes/:noteId', requireMember, noteFragment);
   router.post('/inbox/messages/:id/retry', requireMember, retry);
@@ -158,7 +160,7 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function conversationLocals(req: Request, conversation: ConversationDetail, opts: { thread?: boolean } = {}) {
     const ws = req.workspace!;
     const open = windowOpen(conversation);
-    const [members, templates, thread, allLabels, conversationLabels, contactLabels] = await Promise.all([
+    const [members, templates, thread, allLabels, conversationLabels, contactLabels, contactFields] = await Promise.all([
       listMembers(knex, ws.id),
       open
         ? Promise.resolve([] as TemplateOption[])
@@ -167,6 +169,7 @@ export function inboxRoutes(ctx: AppContext): Router {
       listLabels(knex, ws.id),
       labelsOfConversation(knex, ws.id, conversation.id),
       labelsOfContact(knex, ws.id, conversation.contact_id),
+      listContactFields(knex, ws.id),
     ]);
     return {
       conversation,
@@ -176,6 +179,9 @@ export function inboxRoutes(ctx: AppContext): Router {
       allLabels,
       conversationLabels,
       contactLabels,
+      contactFields,
+      customFieldsForDisplay,
+      fieldErrors: {} as Record<string, string>,
       windowIsOpen: open,
       windowMs: WINDOW_MS,
       items: thread?.items ?? [],
@@ -393,6 +399,20 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function setContactLabelsAction(req: Request, res: Response) {
     const conversation = await load(req);
     await knex.transaction((trx) => setContactLabels(trx, req.workspace!.id, conversation.contact_id, labelIdsOf(req.body), actorOf(req)));
+    await answer(req, res, conversation.id, '_panel');
+  }
+
+  async function setContactFields(req: Request, res: Response) {
+    const conversation = await load(req);
+    try {
+      await knex.transaction((trx) => updateContact(trx, req.workspace!.id, conversation.contact_id, { custom: req.body.custom ?? {} }, actorOf(req)));
+    } catch (err) {
+      if (!(err instanceof Invalid) || !isHtmx(req)) throw err;
+      // The panel again, with each bad value named beside its field.
+      const fresh = (await conversationDetail(knex, req.workspace!.id, conversation.id))!;
+      fresh.contact.custom = { ...fresh.contact.custom, ...(req.body.custom ?? {}) };
+      return res.status(422).render('inbox/_panel', { ...(await conversationLocals(req, fresh, { thread: false })), fieldErrors: err.fields, editFields: true });
+    }
     await answer(req, res, conversation.id, '_panel');
   }
 

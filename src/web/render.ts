@@ -3,9 +3,12 @@
 // same template.
 import type { Request, Response } from 'express';
 
-/** isHtmx tells whether the request came from htmx (and is not a boosted full-page navigation). */
+/**
+ * isHtmx tells whether the request came from htmx for a fragment: not a boosted full-page
+ * navigation, nor the back button restoring a page whose URL an htmx swap pushed.
+ */
 export function isHtmx(req: Request): boolean {
-  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
+  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true' && req.get('HX-History-Restore-Request') !== 'true';
 }
 
 export interface PageOptions {

@@ -201,3 +201,31 @@ describe('the inbox', () => {
     await api.get(`/conversations/${cB.id}/notes`).expect(404);
   });
 });
+
+describe('the contact panel and labels in the inbox', () => {
+  it('labels the conversation and the contact, and edits custom fields with errors named', async () => {
+    const { ctx } = await testEnv();
+    const { user, workspace } = await createWorkspace();
+    const channel = await whatsappChannel(workspace.id);
+    const c = await customerConversation(channel, { name: 'Vera Vip' });
+    const [vip] = await ctx.knex('labels').insert({ workspace_id: workspace.id, name: 'VIP', color: 'purple' }).returning('*');
+    const [hot] = await ctx.knex('labels').insert({ workspace_id: workspace.id, name: 'Hot lead', color: 'red' }).returning('*');
+    await ctx.knex('contact_fields').insert({ workspace_id: workspace.id, key: 'city', label: 'City', type: 'text', position: 1 });
+    await ctx.knex('contact_fields').insert({ workspace_id: workspace.id, key: 'budget', label: 'Budget', type: 'number', position: 2 });
+    const s = await signIn(user.email);
+    const header = await s.agent.post(`/inbox/conversations/${c.id}/labels`).set('HX-Request', 'true').set('X-CSRF-Token', s.csrf).type('form').send({ labels: [vip.id, hot.id] }).expect(200);
+    expect(header.text).to.contain('label label-purple').and.contain('Hot lead');
+    const list = await s.get('/inbox/list').expect(200);
+    expect(list.text).to.contain('VIP');
+    const filtered = await s.get(`/inbox/list?label=${hot.id}`).expect(200);
+    expect((filtered.text.match(/class="conv-row/g) ?? []).length).to.equal(1);
+    const panel = await s.agent.post(`/inbox/conversations/${c.id}/contact-labels`).set('HX-Request', 'true').set('X-CSRF-Token', s.csrf).type('form').send({ labels: vip.id }).expect(200);
+    expect(panel.text).to.contain('Contact labels').and.contain('VIP');
+    const bad = await s.agent.post(`/inbox/conversations/${c.id}/contact-fields`).set('HX-Request', 'true').set('X-CSRF-Token', s.csrf).type('form').send({ 'custom[city]': 'Recife', 'custom[budget]': 'lots' }).expect(422);
+    expect(bad.text).to.contain('id="f-custom-budget-error"');
+    const ok = await s.agent.post(`/inbox/conversations/${c.id}/contact-fields`).set('HX-Request', 'true').set('X-CSRF-Token', s.csrf).type('form').send({ 'custom[city]': 'Recife', 'custom[budget]': '1500.5' }).expect(200);
+    expect(ok.text).to.contain('Recife').and.contain('1,500.5');
+    const contact = await ctx.knex('contacts').where({ id: c.contact_id }).first();
+    expect(contact.custom).to.deep.equal({ city: 'Recife', budget: 1500.5 });
+  });
+});
