@@ -14,6 +14,8 @@ import { followupRoutes } from './followups/routes.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { appVersion, publicDir, viewsDir } from './paths.js';
 import { pipelineRoutes } from './pipeline/routes.js';
+import { pipelineSettingsRoutes } from './pipeline/settings-routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
 import { errorHandler } from './web/error-handler.js';
@@ -94,6 +96,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(workspaceRoutes(ctx));
   app.use(inboxRoutes(ctx));
   app.use(pipelineRoutes(ctx));
+  app.use(pipelineSettingsRoutes(ctx));
+  app.use(reportRoutes(ctx));
   app.use(followupRoutes(ctx));
   app.use(contactRoutes(ctx));
   app.get('/events', requireMember, (req, res) => ctx.realtime.stream(req, res));

@@ -7,7 +7,7 @@ import { listStages, type PipelineRow, type StageRow } from './repo.js';
 import type { DealFilterInput } from './schema.js';
 
 /** Cards per column page: the rest load as the column scrolls ("show more"). */
-export const CARDS_PER_PAGE = 40;
+export const CARDS_PER_PAGE = 30;
 
 /** A column's numbers. Amounts are exact decimal strings in the currency's format. */
 export interface ColumnSummary {

@@ -257,7 +257,7 @@ export async function addDealField(
     let key = base;
     for (let n = 2; await fieldKeyTaken(trx, workspaceId, key); n += 1) key = `${base}_${n}`;
     const row = await insertDealField(trx, workspaceId, { key, label: input.label, type: input.type, options });
-    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.created', subjectType: 'deal_field', subjectId: row.id, data: { label: row.label, type: row.type } });
+    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.created', subjectType: 'deal_field', subjectId: row.id, data: { name: row.label, type: row.type } });
     return row;
   });
 }
@@ -276,7 +276,7 @@ export async function changeDealField(
     const options = field.type === 'select' ? input.options : undefined;
     if (field.type === 'select' && !options?.length) throw new Invalid({ options: 'deal_fields.options_required' });
     const row = (await updateDealField(trx, workspaceId, id, { label: input.label, options }))!;
-    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.updated', subjectType: 'deal_field', subjectId: id, data: { label: row.label } });
+    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.updated', subjectType: 'deal_field', subjectId: id, data: { name: row.label } });
     return row;
   });
 }
@@ -287,7 +287,7 @@ export async function archiveDealField(knex: Knex, workspaceId: string, id: stri
     const field = await findDealField(trx, workspaceId, id);
     if (!field) throw new NotFound();
     await updateDealField(trx, workspaceId, id, { archived_at: new Date() });
-    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.archived', subjectType: 'deal_field', subjectId: id, data: { label: field.label } });
+    await recordAudit(trx, actor, { workspaceId, action: 'deal_field.archived', subjectType: 'deal_field', subjectId: id, data: { name: field.label } });
   });
 }
 
@@ -544,7 +544,7 @@ async function placeDeal(trx: Db, workspaceId: string, deal: DealRow, target: St
       action: 'deal.moved',
       subjectType: 'deal',
       subjectId: deal.id,
-      data: { name: deal.title, from: deal.stage_id, to: target.id, ...(reason ? { lost_reason: reason.name } : {}) },
+      data: { name: deal.title, from_stage_id: deal.stage_id, to_stage_id: target.id, ...(reason ? { lost_reason: reason.name } : {}) },
     });
   }
   await publish(trx, workspaceId, { type: 'deal.moved', deal_id: deal.id, stage_id: target.id, from_stage_id: deal.stage_id });
