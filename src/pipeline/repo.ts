@@ -158,6 +158,12 @@ export async function countDealsInStage(db: Db, workspaceId: string, stageId: st
   return Number(row?.count ?? 0);
 }
 
+/** dealCountsByStage counts the deals of each stage of the workspace (for the settings page). */
+export async function dealCountsByStage(db: Db, workspaceId: string): Promise<Record<string, number>> {
+  const rows = await db('deals').where({ workspace_id: workspaceId }).groupBy('stage_id').select('stage_id', db.raw('count(*) as count'));
+  return Object.fromEntries(rows.map((r: { stage_id: string; count: number }) => [r.stage_id, Number(r.count)]));
+}
+
 /** listLostReasons lists the workspace's lost reasons in order (active ones unless asked). */
 export function listLostReasons(db: Db, workspaceId: string, opts: { archived?: boolean } = {}): Promise<LostReasonRow[]> {
   const q = db('lost_reasons').where({ workspace_id: workspaceId }).orderBy([{ column: 'position' }, { column: 'created_at' }]);

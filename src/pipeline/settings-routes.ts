@@ -7,7 +7,7 @@ import { flash } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { redirect, render } from '../web/render.js';
 import { form, parseInput } from '../web/validate.js';
-import { closedDealsVisibleDays, listDealFields, listLostReasons, listPipelines, listStages } from './repo.js';
+import { closedDealsVisibleDays, dealCountsByStage, listDealFields, listLostReasons, listPipelines, listStages } from './repo.js';
 import { BoardSettingsInput, DealFieldInput, LostReasonInput, PipelineInput, StageDirection, StageInput, fieldTypes, stageKinds } from './schema.js';
 import {
   addDealField,
@@ -55,13 +55,9 @@ export function pipelineSettingsRoutes(ctx: AppContext): Router {
     const ws = req.workspace!.id;
     const pipelines = await listPipelines(knex, ws);
     const stages = await Promise.all(pipelines.map((p) => listStages(knex, ws, p.id, { archived: true })));
-    const counts = await knex('deals')
-      .where({ workspace_id: ws })
-      .groupBy('stage_id')
-      .select('stage_id', knex.raw('count(*) as count'), knex.raw('count(*) FILTER (WHERE closed_at IS NULL) as open'));
     return {
       pipelines: pipelines.map((p, i) => ({ ...p, stages: stages[i] })),
-      dealCounts: Object.fromEntries(counts.map((c: { stage_id: string; count: number }) => [c.stage_id, Number(c.count)])),
+      dealCounts: await dealCountsByStage(knex, ws),
       lostReasons: await listLostReasons(knex, ws),
       dealFields: await listDealFields(knex, ws),
       visibleDays: await closedDealsVisibleDays(knex, ws),
