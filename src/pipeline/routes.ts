@@ -104,12 +104,13 @@ export function pipelineRoutes(ctx: AppContext): Router {
     const filters = DealFilters.parse(req.query);
     const { pipeline, pipelines } = await chosenPipeline(req, filters);
     const columns = await loadBoard(knex, req.workspace!, pipeline, filters, await filterContext(req));
+    const filtered = Boolean(filters.q || filters.owner || filters.label || filters.close);
     const lostReasons = await listLostReasons(knex, req.workspace!.id);
     render(
       req,
       res,
       'pipeline/index',
-      { ...(await filterOptions(req)), filters, pipeline, pipelines, columns, lostReasons, filterQuery, wide: true },
+      { ...(await filterOptions(req)), filters, filtered, pipeline, pipelines, columns, lostReasons, filterQuery, wide: true },
       { title: res.locals.t('nav.pipeline'), partial: 'pipeline/_board' },
     );
   }
@@ -157,7 +158,6 @@ export function pipelineRoutes(ctx: AppContext): Router {
     if (filters.pipeline && !(await findPipeline(knex, ws.id, filters.pipeline))) throw new NotFound();
     const fields = await listDealFields(knex, ws.id);
     const fctx = await filterContext(req);
-    const t = res.locals.t;
     res.status(200).set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="deals-${new Date().toISOString().slice(0, 10)}.csv"`,
@@ -178,7 +178,7 @@ export function pipelineRoutes(ctx: AppContext): Router {
         const status = d.won_at ? 'won' : d.lost_at ? 'lost' : 'open';
         res.write(
           csvLine([
-            d.id, d.title, presentAmount(d.value, d.currency.trim()), d.currency, d.pipeline_name, d.stage_name, t(`deals.status.${status}`).toLowerCase(),
+            d.id, d.title, presentAmount(d.value, d.currency.trim()), d.currency, d.pipeline_name, d.stage_name, status,
             d.contact_name, d.contact_phone, d.owner_name, d.owner_email, d.expected_close_date, d.source, d.labels, d.lost_reason,
             d.won_at, d.lost_at, d.created_at, d.updated_at, d.notes,
             ...fields.map((f) => d.custom_fields?.[f.key] ?? ''),
@@ -217,6 +217,7 @@ export function pipelineRoutes(ctx: AppContext): Router {
     if (req.query.contact_id && !locals.contact) throw new NotFound();
     const stageId = typeof req.query.stage_id === 'string' ? req.query.stage_id : '';
     const stage = stageId ? locals.stages.find((s) => s.id === stageId) : undefined;
+    if (stageId && !stage) throw new NotFound();
     const values = {
       title: locals.contact ? res.locals.t('deals.default_title', { name: locals.contact.name }) : '',
       contact_id: locals.contact?.id ?? '',

@@ -364,7 +364,7 @@ async function checkOwner(db: Db, workspaceId: string, ownerId: string | null): 
 }
 
 /** The columns that say whether a deal in `stage` is open, won or lost (and why it was lost). */
-function closedState(deal: Pick<DealRow, 'won_at' | 'lost_at' | 'stage_id'> | null, stage: StageRow, reason: { id: string; name: string } | null, now: Date) {
+function closedState(deal: Pick<DealRow, 'won_at' | 'lost_at' | 'stage_id'> | null, stage: StageRow, reason: { id: string | null; name: string } | null, now: Date) {
   if (stage.kind === 'won') return { won_at: deal?.won_at ?? now, closed_at: deal?.won_at ?? now, lost_at: null, lost_reason: null, lost_reason_id: null };
   if (stage.kind === 'lost') {
     const lostAt = deal?.lost_at ?? now;
@@ -473,9 +473,10 @@ function positionBetween(prev: Slot | undefined, next: Slot | undefined): number
 async function placeDeal(trx: Db, workspaceId: string, deal: DealRow, target: StageRow, input: Omit<MoveDealInput, 'stage_id'>, actor: Actor): Promise<MoveResult> {
   const sameStage = deal.stage_id === target.id;
   const self = deal.id;
-  let reason: { id: string; name: string } | null = null;
+  let reason: { id: string | null; name: string } | null = null;
   if (target.kind === 'lost') {
-    if (sameStage && deal.lost_reason && !input.lost_reason) reason = { id: deal.lost_reason_id ?? '', name: deal.lost_reason };
+    // Reordering inside a lost column keeps the reason the deal was lost for.
+    if (sameStage && deal.lost_reason && !input.lost_reason) reason = { id: deal.lost_reason_id, name: deal.lost_reason };
     else reason = await requireLostReason(trx, workspaceId, input.lost_reason);
   }
 

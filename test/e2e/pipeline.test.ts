@@ -101,6 +101,24 @@ describeBrowser('pipeline board', (browser) => {
     expect(await column(page, seeded.stages.New.id).locator(`#deal-${dealId}`).count()).to.equal(0);
     const proposalTitles = await column(page, seeded.stages.Proposal.id).locator('.deal-title').allInnerTexts();
     expect(proposalTitles.indexOf(title)).to.be.within(0, 2);
+
+    // Filters swap the board as you type, and the address keeps them.
+    await page.getByPlaceholder('Search deals or contacts').fill(title);
+    await page.waitForURL(/\?.*q=/);
+    await page.waitForFunction((t) => {
+      const titles = [...document.querySelectorAll('#board .deal-title')].map((a) => a.textContent);
+      return titles.length > 0 && titles.length < 5 && titles.every((x) => x === t);
+    }, title);
+    await page.locator('#board [data-move]').first().waitFor({ state: 'visible' });
+    await page.getByPlaceholder('Search deals or contacts').fill('no such deal anywhere');
+    await page.locator('#board-note', { hasText: 'No deals match' }).waitFor();
+    await page.getByPlaceholder('Search deals or contacts').fill('');
+    await page.getByLabel('Owner').selectOption({ label: 'Rita Vendas' });
+    await page.waitForURL(/owner=/);
+    await page.waitForFunction(() => {
+      const owners = [...document.querySelectorAll('#board .deal-card .avatar')].map((a) => a.getAttribute('title'));
+      return owners.length > 5 && owners.every((o) => o === 'Rita Vendas');
+    });
     expect(problems).to.deep.equal([]);
     await context.close();
   });

@@ -250,7 +250,7 @@ describe('the board', () => {
     expect(page.text).to.contain('<option value="vip">vip</option>');
     const partial = await s.get('/pipeline?owner=me').set('HX-Request', 'true').expect(200);
     expect(partial.text).not.to.contain('<!doctype html>');
-    expect(partial.text).to.match(/^<div id="board"/);
+    expect(partial.text).to.match(/^<div id="board-area">/);
   });
 
   it('shows a page of cards per column and loads the rest on demand', async () => {
