@@ -4,7 +4,6 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
 import { presentAmount } from './money.js';
 import type { DealFilterInput } from './schema.js';
-import type { StageRow } from './repo.js';
 
 export interface DealRow {
   id: string;

@@ -61,6 +61,21 @@ export const POSITION_GAP = 65_536;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
+/**
+ * retryOnDeadlock runs a transaction again when Postgres aborted it to break a deadlock. Moves
+ * lock columns in id order, but a deal that changes column while a move waits makes the move
+ * lock one more column out of order; that rare case ends in a deadlock, and a retry.
+ */
+async function retryOnDeadlock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= 3 || (err as { code?: string }).code !== '40P01') throw err;
+    }
+  }
+}
+
 // ---------- Workspace setup ----------
 
 /** seedPipelineDefaults gives a new workspace its default pipeline and lost reasons. */
@@ -580,13 +595,13 @@ async function lockDealAndColumns(trx: Db, workspaceId: string, dealId: string, 
  * idempotent and safe when several people move cards of the same columns at once.
  */
 export async function moveDeal(knex: Knex, workspaceId: string, dealId: string, input: MoveDealInput, actor: Actor): Promise<MoveResult> {
-  return knex.transaction(async (trx) => {
+  return retryOnDeadlock(() => knex.transaction(async (trx) => {
     if (!(await findDeal(trx, workspaceId, dealId))) throw new NotFound();
     const target = await findStage(trx, workspaceId, input.stage_id);
     if (!target || target.archived_at) throw new Invalid({ stage_id: 'deals.stage_unknown' });
     const deal = await lockDealAndColumns(trx, workspaceId, dealId, target.id);
     return placeDeal(trx, workspaceId, deal, target, input, actor);
-  });
+  }));
 }
 
 /** updateDealDetails changes a deal's fields (and its stage, when the edit names another one). */
@@ -597,7 +612,7 @@ export async function updateDealDetails(
   input: DealPatchInput,
   actor: Actor,
 ): Promise<DealRow> {
-  return knex.transaction(async (trx) => {
+  return retryOnDeadlock(() => knex.transaction(async (trx) => {
     let deal = await findDeal(trx, workspaceId, dealId);
     if (!deal) throw new NotFound();
     if (input.stage_id && (input.stage_id !== deal.stage_id || input.lost_reason)) {
@@ -633,7 +648,7 @@ export async function updateDealDetails(
     await recordAudit(trx, actor, { workspaceId, action: 'deal.updated', subjectType: 'deal', subjectId: dealId, data: { name: updated.title, fields: Object.keys(changes) } });
     await publish(trx, workspaceId, { type: 'deal.updated', deal_id: dealId, stage_id: updated.stage_id });
     return updated;
-  });
+  }));
 }
 
 /** removeDeal deletes a deal and its history. */
