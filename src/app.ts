@@ -18,6 +18,8 @@ import { mediaRoutes } from './media/routes.js';
 import { pipelineRoutes } from './pipeline/routes.js';
 import { quickReplyRoutes } from './quickreplies/routes.js';
 import { searchRoutes } from './search/routes.js';
+import { pipelineSettingsRoutes } from './pipeline/settings-routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { csrfProtection } from './web/csrf.js';
 import { NotFound } from './web/errors.js';
 import { errorHandler } from './web/error-handler.js';
@@ -109,6 +111,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(channelRoutes(ctx));
   app.use(inboxRoutes(ctx));
   app.use(pipelineRoutes(ctx));
+  app.use(pipelineSettingsRoutes(ctx));
+  app.use(reportRoutes(ctx));
   app.use(followupRoutes(ctx));
   app.use(contactRoutes(ctx));
   app.use(webhookEventRoutes(ctx));

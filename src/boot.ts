@@ -10,6 +10,8 @@ import { createMailer } from './mail/index.js';
 import { localMediaStorage } from './media/storage.js';
 import { createRealtime } from './realtime/index.js';
 import { createGraphClient } from './whatsapp/graph.js';
+// Features that set up every new workspace register their hook on import.
+import './pipeline/setup.js';
 import { createSignals } from './workers.js';
 
 export interface OpenOptions {

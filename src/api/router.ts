@@ -1,6 +1,7 @@
 // /api/v1: JSON in and out, authenticated by workspace tokens. Feature modules add their routes.
 import express, { Router } from 'express';
 import type { AppContext } from '../context.js';
+import { pipelineApi, pipelineApiPaths } from '../pipeline/api.js';
 import { NotFound } from '../web/errors.js';
 import { contactApi, contactApiPaths } from '../contacts/api.js';
 import { conversationApi, conversationApiPaths } from '../inbox/api.js';
@@ -18,7 +19,7 @@ const VERSION = '1.0.0';
 /** apiRouter is the route table of /api/v1. */
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
-  const document = openapiDocument(ctx.config.baseUrl, VERSION, [workspaceApiPaths, channelApiPaths, contactApiPaths, conversationApiPaths, mediaApiPaths, labelApiPaths, quickReplyApiPaths, searchApiPaths]);
+  const document = openapiDocument(ctx.config.baseUrl, VERSION, [workspaceApiPaths, channelApiPaths, contactApiPaths, conversationApiPaths, mediaApiPaths, labelApiPaths, quickReplyApiPaths, searchApiPaths, pipelineApiPaths]);
   router.use(express.json({ limit: '1mb' }));
   router.get('/openapi.json', (_req, res) => res.json(document));
   router.use(requireToken(ctx));
@@ -30,6 +31,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.use(labelApi(ctx));
   router.use(quickReplyApi(ctx));
   router.use(searchApi(ctx));
+  router.use(pipelineApi(ctx));
   router.use(() => {
     throw new NotFound('api.no_such_endpoint');
   });

@@ -18,8 +18,10 @@ import { parseInput } from '../web/validate.js';
 import { listChannels } from '../whatsapp/channels.js';
 import { variablesIn, type TemplateInput } from '../whatsapp/template-send.js';
 import { labelsOfContact, labelsOfConversation, labelsOfConversations, listLabels } from '../labels/repo.js';
+import { contactDeals } from '../pipeline/deals.js';
 import { setContactLabels, setConversationLabels } from '../labels/service.js';
 import { listMembers } from '../workspaces/repo.js';
+import { approvedTemplates, type TemplateOption } from './composer.js';
 import { windowOpen, WINDOW_MS } from './conversations.js';
 import { humanSize, richText } from './format.js';
 import { conversationDetail, inboxList, inboxRow, threadItems, threadMessage, unreadConversations, type ConversationDetail, type InboxFilters } from './repo.js';
@@ -39,15 +41,6 @@ import {
 
 const LIST_PAGE = 40;
 const THREAD_PAGE = 60;
-
-interface TemplateOption {
-  id: string;
-  name: string;
-  language: string;
-  category: string | null;
-  parameter_format: string;
-  components: Array<{ type?: string; format?: string; text?: string; buttons?: Array<{ type?: string; text?: string; url?: string }> }>;
-}
 
 /** What a template form asks for: header, body variables, URL button suffixes. */
 function templateNeeds(t: TemplateOption) {
@@ -160,16 +153,15 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function conversationLocals(req: Request, conversation: ConversationDetail, opts: { thread?: boolean } = {}) {
     const ws = req.workspace!;
     const open = windowOpen(conversation);
-    const [members, templates, thread, allLabels, conversationLabels, contactLabels, contactFields] = await Promise.all([
+    const [members, templates, thread, allLabels, conversationLabels, contactLabels, contactFields, deals] = await Promise.all([
       listMembers(knex, ws.id),
-      open
-        ? Promise.resolve([] as TemplateOption[])
-        : (knex('templates').where({ workspace_id: ws.id, channel_id: conversation.channel_id, status: 'APPROVED' }).orderBy(['name', 'language']) as Promise<TemplateOption[]>),
+      open ? Promise.resolve([] as TemplateOption[]) : approvedTemplates(knex, ws.id, conversation.channel_id),
       opts.thread === false ? Promise.resolve(null) : threadItems(knex, ws.id, conversation.id, { limit: THREAD_PAGE }),
       listLabels(knex, ws.id),
       labelsOfConversation(knex, ws.id, conversation.id),
       labelsOfContact(knex, ws.id, conversation.contact_id),
       listContactFields(knex, ws.id),
+      contactDeals(knex, ws.id, conversation.contact_id),
     ]);
     return {
       conversation,
@@ -181,6 +173,8 @@ export function inboxRoutes(ctx: AppContext): Router {
       contactLabels,
       contactFields,
       customFieldsForDisplay,
+      deals,
+      dealsEnabled: true,
       fieldErrors: {} as Record<string, string>,
       windowIsOpen: open,
       windowMs: WINDOW_MS,

@@ -130,7 +130,7 @@ describeBrowser('the live inbox with the sandbox', (browser) => {
     await screenshot(other.page, 'live-conversation-phone');
     await other.page.getByRole('link', { name: 'Back to the conversations' }).click();
     await other.page.waitForURL('**/inbox');
-    await other.page.locator('.conv-row .chip', { hasText: 'Bruno' }).waitFor();
+    await other.page.locator('.conv-row .conv-chip', { hasText: 'Bruno' }).waitFor();
     await screenshot(other.page, 'live-inbox-phone');
     expect(first.problems).to.deep.equal([]);
     expect(other.problems).to.deep.equal([]);

@@ -12,6 +12,17 @@ describe('browser assets', () => {
     for (const f of files) expect(() => new vm.Script(fs.readFileSync(path.join(dir, f), 'utf8'), { filename: f }), f).not.to.throw();
   });
 
+  it('the stylesheet has balanced braces (every rule and media block closed)', () => {
+    let depth = 0;
+    const css = fs.readFileSync(path.join(publicDir, 'css', 'app.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    for (const ch of css) {
+      if (ch === '{') depth += 1;
+      if (ch === '}') depth -= 1;
+      expect(depth).to.be.at.least(0);
+    }
+    expect(depth).to.equal(0);
+  });
+
   it('every icon the templates use is in the sprite', () => {
     const sprite = fs.readFileSync(path.join(publicDir, 'img', 'icons.svg'), 'utf8');
     const defined = new Set([...sprite.matchAll(/<symbol id="([^"]+)"/g)].map((m) => m[1]));
