@@ -11,7 +11,6 @@ fs.mkdirSync(out, { recursive: true });
 
 const files = [
   ['htmx.org/dist/htmx.min.js', 'htmx.min.js'],
-  ['htmx-ext-sse/dist/sse.min.js', 'htmx-sse.min.js'],
   // Drag and drop on the pipeline board (loaded by that page only).
   ['sortablejs/Sortable.min.js', 'sortable.min.js'],
 ];
