@@ -593,6 +593,8 @@ export const en: Catalog = {
   'inbox.keys.help': 'Show these shortcuts',
   'inbox.keys.close': 'Close',
   'conversations.not_a_member': 'Choose a member of this workspace',
+  'conversations.assignee_filter': "A member's id, or none for unassigned conversations",
+  'validation.datetime': 'Use an ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00Z',
   'conversations.snooze_future': 'Choose a time in the future',
   'conversations.snooze_too_far': 'Snooze for at most a year',
   'conversations.snooze_when': 'Choose when the conversation should come back',

@@ -1,6 +1,9 @@
 // API: conversations and their messages.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { presentLabel } from '../labels/api.js';
+import { labelsOfConversations } from '../labels/repo.js';
+import { resolveLabelRefs } from '../labels/service.js';
 import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { commonErrors, dataResponse, errorResponse, idParameter, jsonBody, listResponse, pageParameters, type PathItems } from '../api/openapi.js';
@@ -37,6 +40,7 @@ const conversationSchema = {
     window_expires_at: { type: ['string', 'null'], format: 'date-time', description: 'Free-form messages are allowed until then' },
     window_open: { type: 'boolean' },
     unread_count: { type: 'integer' },
+    labels: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, color: { type: 'string' } } } },
     created_at: { type: 'string', format: 'date-time' },
   },
 };
@@ -92,6 +96,10 @@ export const conversationApiPaths: PathItems = {
         { name: 'status', in: 'query', schema: { type: 'string', enum: ['open', 'resolved', 'snoozed'] } },
         { name: 'channel_id', in: 'query', schema: { type: 'string', format: 'uuid' } },
         { name: 'contact_id', in: 'query', schema: { type: 'string', format: 'uuid' } },
+        { name: 'assignee_id', in: 'query', description: "A member's id, or `none` for unassigned", schema: { type: 'string' } },
+        { name: 'labels', in: 'query', description: 'Label ids or names, comma-separated: conversations carrying all of them', schema: { type: 'string' } },
+        { name: 'snoozed_until_before', in: 'query', schema: { type: 'string', format: 'date-time' } },
+        { name: 'snoozed_until_after', in: 'query', schema: { type: 'string', format: 'date-time' } },
         ...pageParameters,
       ],
       responses: { 200: listResponse('Conversations', conversationSchema), 401: commonErrors[401], 422: commonErrors[422] },
@@ -242,9 +250,25 @@ export function conversationApi(ctx: AppContext): Router {
     if (filters.status) inner.andWhere('status', filters.status);
     if (filters.channel_id) inner.andWhere('channel_id', filters.channel_id);
     if (filters.contact_id) inner.andWhere('contact_id', filters.contact_id);
+    if (filters.assignee_id === 'none') inner.whereNull('assignee_id');
+    else if (filters.assignee_id) inner.andWhere('assignee_id', filters.assignee_id);
+    if (filters.snoozed_until_before) inner.andWhere('snoozed_until', '<', new Date(filters.snoozed_until_before));
+    if (filters.snoozed_until_after) inner.andWhere('snoozed_until', '>', new Date(filters.snoozed_until_after));
+    if (filters.labels.length) {
+      const ids = await resolveLabelRefs(ctx.knex, req.workspace!.id, filters.labels);
+      for (const id of ids) {
+        inner.whereExists(ctx.knex('conversation_labels as cl').whereRaw('cl.workspace_id = conversations.workspace_id AND cl.conversation_id = conversations.id').andWhere('cl.label_id', id));
+      }
+    }
     const query = ctx.knex.select('*').from(inner.as('c'));
     const result = await paginate<ConversationRow & Record<string, unknown>>(query, page, { timeColumn: 'activity_at', idColumn: 'id' });
-    res.json({ data: result.data.map(presentConversation), next_cursor: result.next_cursor });
+    res.json({ data: await withLabels(req.workspace!.id, result.data), next_cursor: result.next_cursor });
+  }
+
+  /** The API shape of conversations, each with its labels. */
+  async function withLabels(workspaceId: string, rows: ConversationRow[]) {
+    const labels = await labelsOfConversations(ctx.knex, workspaceId, rows.map((r) => r.id));
+    return rows.map((r) => ({ ...presentConversation(r), labels: (labels.get(r.id) ?? []).map(presentLabel) }));
   }
 
   async function start(req: Request, res: Response) {
@@ -254,7 +278,7 @@ export function conversationApi(ctx: AppContext): Router {
   }
 
   async function show(req: Request, res: Response) {
-    res.json({ data: presentConversation(await load(req)) });
+    res.json({ data: (await withLabels(req.workspace!.id, [await load(req)]))[0] });
   }
 
   async function messages(req: Request, res: Response) {

@@ -15,6 +15,16 @@ export const ConversationFilters = z.object({
   status: z.enum(['open', 'resolved', 'snoozed'], { error: 'validation.choose' }).optional(),
   channel_id: z.uuid('validation.uuid').optional(),
   contact_id: z.uuid('validation.uuid').optional(),
+  // A member's id, or 'none' for unassigned conversations.
+  assignee_id: z.union([z.uuid('validation.uuid'), z.literal('none')], { error: 'conversations.assignee_filter' }).optional(),
+  // Label ids or names, comma-separated or repeated: conversations carrying all of them.
+  labels: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))),
+  // Snoozed conversations waking before / after a time.
+  snoozed_until_before: z.iso.datetime({ offset: true, error: 'validation.datetime' }).optional(),
+  snoozed_until_after: z.iso.datetime({ offset: true, error: 'validation.datetime' }).optional(),
 });
 
 export const InboxQuery = z.object({

@@ -181,6 +181,31 @@ describe('the inbox', () => {
     expect(notes.body.data.map((n: { body: string }) => n.body)).to.deep.equal(['Called them']);
   });
 
+  it('filters the API conversation list by assignee, labels and snooze time', async () => {
+    const { ctx } = await testEnv();
+    const { workspace } = await createWorkspace();
+    const agent = await createMember(workspace.id, 'agent');
+    const channel = await whatsappChannel(workspace.id);
+    const [mine, unassigned, snoozed] = [await customerConversation(channel), await customerConversation(channel), await customerConversation(channel)];
+    const [vip] = await ctx.knex('labels').insert({ workspace_id: workspace.id, name: 'VIP', color: 'purple' }).returning('*');
+    await ctx.knex('conversations').where({ id: mine.id }).update({ assignee_id: agent.id });
+    await ctx.knex('conversation_labels').insert({ workspace_id: workspace.id, conversation_id: mine.id, label_id: vip.id });
+    await ctx.knex('conversations').where({ id: snoozed.id }).update({ status: 'snoozed', snoozed_until: new Date(Date.now() + 2 * 3600_000) });
+    const api = await apiClient(workspace.id);
+    const ids = async (q: string) => (await api.get(`/conversations?${q}`).expect(200)).body.data.map((c: { id: string }) => c.id);
+    expect(await ids(`assignee_id=${agent.id}`)).to.deep.equal([mine.id]);
+    expect(await ids('assignee_id=none&status=open')).to.deep.equal([unassigned.id]);
+    expect(await ids('labels=vip')).to.deep.equal([mine.id]);
+    expect(await ids(`labels=${vip.id}`)).to.deep.equal([mine.id]);
+    expect(await ids(`snoozed_until_before=${encodeURIComponent(new Date(Date.now() + 3 * 3600_000).toISOString())}`)).to.deep.equal([snoozed.id]);
+    expect(await ids(`snoozed_until_after=${encodeURIComponent(new Date(Date.now() + 3 * 3600_000).toISOString())}`)).to.deep.equal([]);
+    const one = await api.get(`/conversations/${mine.id}`).expect(200);
+    expect(one.body.data.labels).to.have.length(1);
+    expect(one.body.data.labels[0]).to.include({ id: vip.id, name: 'VIP', color: 'purple' });
+    expect((await api.get('/conversations?labels=nope').expect(422)).body.error.fields).to.have.property('labels');
+    await api.get('/conversations?assignee_id=someone').expect(422);
+  });
+
   it("answers 404 for another workspace's conversations in every inbox route", async () => {
     const a = await createWorkspace();
     const b = await createWorkspace();
