@@ -14,6 +14,7 @@ import { pollingWorker, type Worker } from '../workers.js';
 import { setChannelHealth, type ChannelRow } from './channels.js';
 import { storeInboundMessage, type InboundScope } from './inbound.js';
 import { parseWebhookBody, type AccountUpdateChange, type MessagesChange, type ParsedChange, type QualityChange, type TemplateStatusChange } from './parser.js';
+import { syncTemplates } from './templates.js';
 import { applyPendingStatuses, applyStatus, findMessageForStatus, holdStatus, isKnownStatus, type StatusTarget } from './statuses.js';
 import type { WebhookEventRow } from './webhooks.js';
 
@@ -74,6 +75,20 @@ export function eventRetryDelayMs(attempts: number): number {
 
 interface EventEffects {
   mediaQueued: { value: boolean };
+  /** Channels that reported a template we do not have yet: synced once the batch commits. */
+  templatesToSync: Map<string, ChannelRow>;
+}
+
+function newEffects(): EventEffects {
+  return { mediaQueued: { value: false }, templatesToSync: new Map() };
+}
+
+/** afterCommit starts what the batch found work for: media downloads, template syncs. */
+function afterCommit(ctx: AppContext, effects: EventEffects): void {
+  if (effects.mediaQueued.value) ctx.signals.wake('media');
+  for (const channel of effects.templatesToSync.values()) {
+    syncTemplates(ctx, channel).catch((err) => ctx.log.warn({ err, channelId: channel.id }, 'syncing templates after a status update failed'));
+  }
 }
 
 /** processEvent processes one stored event inside the caller's transaction (a savepoint). */
@@ -104,7 +119,7 @@ async function processEvent(ctx: AppContext, db: Db, event: WebhookEventRow, cha
         await processMessagesChange(ctx, scope, event, change, summary);
         break;
       case 'template_status':
-        await processTemplateStatus(db, channel, change, summary);
+        if (!(await processTemplateStatus(db, channel, change, summary))) effects.templatesToSync.set(channel.id, channel);
         break;
       case 'phone_quality':
       case 'account_update':
@@ -178,19 +193,21 @@ async function claimByCallbackData(db: Db, channel: ChannelRow, wamid: string, c
   return findMessageForStatus(db, channel.workspace_id, channel.id, wamid);
 }
 
-async function processTemplateStatus(db: Db, channel: ChannelRow, change: TemplateStatusChange, summary: EventSummary): Promise<void> {
+/** processTemplateStatus applies a template status change; false when the template is not known yet. */
+async function processTemplateStatus(db: Db, channel: ChannelRow, change: TemplateStatusChange, summary: EventSummary): Promise<boolean> {
   const scoped = () => db('templates').where({ workspace_id: channel.workspace_id, channel_id: channel.id });
   let template = change.templateId ? await scoped().where({ meta_template_id: change.templateId }).first('id') : undefined;
   if (!template && change.templateName && change.language) template = await scoped().where({ name: change.templateName, language: change.language }).first('id');
   if (!template || !change.event) {
-    // The templates sync job will bring it in with its status.
+    // A template made in Meta's tools since the last sync: a sync brings it in with its status.
     summary.templates_unknown += 1;
-    return;
+    return false;
   }
   await scoped()
     .where({ id: template.id })
     .update({ status: change.event.toUpperCase(), status_reason: change.reason && change.reason !== 'NONE' ? change.reason : null, synced_at: db.fn.now() });
   summary.templates += 1;
+  return true;
 }
 
 function logAccountChange(ctx: AppContext, channel: ChannelRow, change: QualityChange | AccountUpdateChange): void {
@@ -254,7 +271,7 @@ export interface BatchResult {
  * replica holds) and processes them in one transaction, each in its own savepoint.
  */
 export async function processPendingEvents(ctx: AppContext, limit = EVENT_BATCH_SIZE): Promise<BatchResult> {
-  const effects: EventEffects = { mediaQueued: { value: false } };
+  const effects = newEffects();
   const result = await ctx.knex.transaction(async (trx) => {
     const events: WebhookEventRow[] = await trx('webhook_events').where({ status: 'pending' }).orderBy('id').limit(limit).forUpdate().skipLocked();
     const batch: BatchResult = { claimed: events.length, processed: 0, failed: 0 };
@@ -269,7 +286,7 @@ export async function processPendingEvents(ctx: AppContext, limit = EVENT_BATCH_
     }
     return batch;
   });
-  if (effects.mediaQueued.value) ctx.signals.wake('media');
+  afterCommit(ctx, effects);
   return result;
 }
 
@@ -279,7 +296,7 @@ export async function processPendingEvents(ctx: AppContext, limit = EVENT_BATCH_
  */
 export async function replayEvent(ctx: AppContext, workspaceId: string, eventId: number | string, actor?: Actor): Promise<EventOutcome> {
   if (!/^\d{1,15}$/.test(String(eventId))) throw new NotFound();
-  const effects: EventEffects = { mediaQueued: { value: false } };
+  const effects = newEffects();
   const outcome = await ctx.knex.transaction(async (trx) => {
     const event: WebhookEventRow | undefined = await trx('webhook_events').where({ workspace_id: workspaceId, id: Number(eventId) }).forUpdate().first();
     if (!event) throw new NotFound();
@@ -296,7 +313,7 @@ export async function replayEvent(ctx: AppContext, workspaceId: string, eventId:
     }
     return result;
   });
-  if (effects.mediaQueued.value) ctx.signals.wake('media');
+  afterCommit(ctx, effects);
   return outcome;
 }
 

@@ -1,3 +1,4 @@
+import { wakeSnoozedJob } from '../../src/jobs/snoozed.js';
 import { expect } from 'chai';
 import { testEnv, eventually } from '../support/context.js';
 import { createMember, createWorkspace } from '../support/factories.js';
@@ -157,7 +158,6 @@ describe('the inbox', () => {
     stop();
     // The snooze job wakes it once the time has come.
     await ctx.knex('conversations').where({ id: c.id }).update({ status: 'snoozed', snoozed_until: new Date(Date.now() - 1000) });
-    const { wakeSnoozedJob } = await import('../../src/jobs/snoozed.js');
     await wakeSnoozedJob.run(ctx);
     expect((await ctx.knex('conversations').where({ id: c.id }).first()).status).to.equal('open');
   });

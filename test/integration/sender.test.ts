@@ -1,3 +1,4 @@
+import { processPendingEvents } from '../../src/whatsapp/processor.js';
 import { expect } from 'chai';
 import { testEnv, eventually } from '../support/context.js';
 import { createWorkspace } from '../support/factories.js';
@@ -180,7 +181,6 @@ describe('the outbox sender', function () {
         const body = JSON.stringify(statusPayload(channel, s.wamid, 'sent', String(s.payload.to).slice(1), String(s.payload.biz_opaque_callback_data)));
         await request(env.app).post(`/webhooks/whatsapp/${channel.webhook_key}`).set('X-Hub-Signature-256', signPayload(appSecret, body)).set('Content-Type', 'application/json').send(body).expect(200);
       }
-      const { processPendingEvents } = await import('../../src/whatsapp/processor.js');
       await processPendingEvents(ctx);
       const rows = await ctx.knex('messages').whereIn('id', ids);
       expect(rows.every((m: { status: string; wamid: string }) => m.status === 'sent' && m.wamid)).to.equal(true);

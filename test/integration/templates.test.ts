@@ -4,8 +4,12 @@ import { createApiToken } from '../../src/api/tokens.js';
 import { findJob } from '../../src/jobs/index.js';
 import { runJobOnce } from '../../src/jobs/scheduler.js';
 import { syncTemplates } from '../../src/whatsapp/templates.js';
+import { channelSecrets } from '../../src/whatsapp/channels.js';
+import { processPendingEvents } from '../../src/whatsapp/processor.js';
+import { signPayload } from '../../src/whatsapp/webhooks.js';
+import { whatsappChannel } from '../support/whatsapp.js';
 import { createSandboxChannel, createWhatsAppChannel } from '../support/channel-factories.js';
-import { testEnv } from '../support/context.js';
+import { eventually, testEnv } from '../support/context.js';
 import { createMember, createWorkspace } from '../support/factories.js';
 import { signIn } from '../support/http.js';
 
@@ -192,5 +196,26 @@ describe('message templates', () => {
     // Templates of a deleted channel are not listed.
     await request(app).delete(`/api/v1/channels/${channel.id}`).set(auth).expect(204);
     expect((await request(app).get('/api/v1/templates').set(auth).expect(200)).body.data).to.have.length(5);
+  });
+});
+
+describe('template status webhooks', () => {
+  it('syncs the channel when Meta reports a template PAR CRM does not know yet', async () => {
+    const { ctx, graph, app } = await testEnv();
+    const { workspace } = await createWorkspace();
+    const channel = await whatsappChannel(workspace.id);
+    graph.templates.set(channel.waba_id!, [
+      { id: '9001', name: 'new_arrivals', language: 'pt_BR', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Chegaram novidades!' }] },
+    ]);
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: channel.waba_id, changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 9001, message_template_name: 'new_arrivals', message_template_language: 'pt_BR', reason: 'NONE' } }] }],
+    });
+    const { appSecret } = channelSecrets(ctx.config.encryptionKey, channel);
+    const delivered = await request(app).post(`/webhooks/whatsapp/${channel.webhook_key}`).set('X-Hub-Signature-256', signPayload(appSecret, body)).set('Content-Type', 'application/json').send(body);
+    expect(delivered.status, delivered.text).to.equal(200);
+    await processPendingEvents(ctx);
+    const row = await eventually(() => ctx.knex('templates').where({ channel_id: channel.id, name: 'new_arrivals' }).first(), 10_000, 'the template to be synced');
+    expect(row).to.include({ status: 'APPROVED', language: 'pt_BR', category: 'MARKETING' });
   });
 });

@@ -1,3 +1,5 @@
+import { findJob } from '../../src/jobs/index.js';
+import { runJobOnce } from '../../src/jobs/scheduler.js';
 import { expect } from 'chai';
 import request from 'supertest';
 import { processPendingEvents, replayEvent } from '../../src/whatsapp/processor.js';
@@ -252,8 +254,6 @@ describe('WhatsApp webhooks: processing', () => {
 
   it('retries failed events after their backoff, up to the limit, with the webhooks:retry job', async () => {
     const { ctx } = await testEnv();
-    const { findJob } = await import('../../src/jobs/index.js');
-    const { runJobOnce } = await import('../../src/jobs/scheduler.js');
     const { workspace } = await createWorkspace();
     const ch = await createTestChannel(workspace.id);
     await deliverAndSettle(ch, '"not an object"');
