@@ -444,6 +444,8 @@ export const en: Catalog = {
   'inbox.panel.fields': 'Details',
   'inbox.panel.edit_fields': 'Edit details',
   'inbox.panel.open_contact': 'Open the contact page',
+  'inbox.panel.notes': 'Notes',
+  'inbox.panel.no_notes': 'No notes about this contact yet. Add one below the conversation.',
   'inbox.list_empty.mine.open': 'Nothing assigned to you',
   'inbox.list_empty.unassigned.open': 'Every conversation has an owner',
   'inbox.list_empty.all.open': 'No open conversations',

@@ -153,7 +153,7 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function conversationLocals(req: Request, conversation: ConversationDetail, opts: { thread?: boolean } = {}) {
     const ws = req.workspace!;
     const open = windowOpen(conversation);
-    const [members, templates, thread, allLabels, conversationLabels, contactLabels, contactFields, deals] = await Promise.all([
+    const [members, templates, thread, allLabels, conversationLabels, contactLabels, contactFields, deals, contactNotes] = await Promise.all([
       listMembers(knex, ws.id),
       open ? Promise.resolve([] as TemplateOption[]) : approvedTemplates(knex, ws.id, conversation.channel_id),
       opts.thread === false ? Promise.resolve(null) : threadItems(knex, ws.id, conversation.id, { limit: THREAD_PAGE }),
@@ -162,6 +162,12 @@ export function inboxRoutes(ctx: AppContext): Router {
       labelsOfContact(knex, ws.id, conversation.contact_id),
       listContactFields(knex, ws.id),
       contactDeals(knex, ws.id, conversation.contact_id),
+      knex('notes as n')
+        .leftJoin('users as u', 'u.id', 'n.author_id')
+        .where({ 'n.workspace_id': ws.id, 'n.contact_id': conversation.contact_id })
+        .orderBy('n.created_at', 'desc')
+        .limit(5)
+        .select('n.id', 'n.body', 'n.created_at', 'u.name as author_name'),
     ]);
     return {
       conversation,
@@ -175,6 +181,7 @@ export function inboxRoutes(ctx: AppContext): Router {
       customFieldsForDisplay,
       deals,
       dealsEnabled: true,
+      contactNotes,
       fieldErrors: {} as Record<string, string>,
       windowIsOpen: open,
       windowMs: WINDOW_MS,

@@ -50,15 +50,24 @@ describeBrowser('the live inbox with the sandbox', (browser) => {
     await inbox.locator('#conversation').waitFor();
     await inbox.locator('.msg.in', { hasText: 'sofá azul' }).waitFor();
 
-    // The agent answers with Enter; the simulator receives it and the ticks go to read.
+    // A quick reply, typed as /shortcut and chosen with Enter, fills the composer.
+    await ctx.knex('quick_replies').insert({ workspace_id: workspace.id, shortcut: 'frete', text: 'O frete para a sua região é grátis, {{contact_name}}!' });
     const composer = inbox.getByPlaceholder('Type a message');
+    await composer.fill('/fre');
+    await inbox.locator('[data-quick-replies] [role="option"]').first().waitFor();
+    await composer.press('Enter');
+    expect(await composer.inputValue()).to.equal('O frete para a sua região é grátis, Paula Cliente!');
+    await composer.press('Enter');
+    await inbox.locator('.msg.out', { hasText: 'frete para a sua região' }).waitFor();
+
+    // The agent answers with Enter; the simulator receives it and the ticks go to read.
     await composer.fill('Oi Paula! Está sim, temos em azul e cinza. 😊');
     await composer.press('Enter');
     const reply = inbox.locator('.msg.out', { hasText: 'temos em azul' });
     await reply.waitFor();
     await sim.locator('.phone-msg.theirs', { hasText: 'temos em azul' }).waitFor({ timeout: 15_000 });
     await reply.locator('.ticks.read').waitFor({ timeout: 20_000 });
-    await sim.locator('.phone-msg.theirs .sim-status', { hasText: 'read' }).waitFor({ timeout: 15_000 });
+    await sim.locator('.phone-msg.theirs', { hasText: 'temos em azul' }).locator('.sim-status', { hasText: 'read' }).waitFor({ timeout: 15_000 });
     await screenshot(inbox, 'live-conversation-desktop');
     await screenshot(sim, 'sandbox-simulator');
 
