@@ -166,13 +166,20 @@ describe('WhatsApp delivery statuses', () => {
     expect(event.status).to.equal('processed');
     expect(event.summary).to.deep.include({ templates: 1, templates_unknown: 0, other: { phone_number_quality_update: 1, account_update: 1, business_capability_update: 1 } });
 
-    // By name and language when Meta's id is not known yet; unknown ones are only counted.
+    // By name and language when Meta's id is not known yet. A template PAR CRM does not know is
+    // counted, and the channel's templates are synced from Meta to bring it in.
+    (await testEnv()).graph.templates.set(ch.wabaId, [
+      { id: '1689556908129832', name: 'order_update', language: 'en_US', status: 'REJECTED', category: 'UTILITY', components: [] },
+      { id: '998', name: 'welcome', language: 'pt_BR', status: 'APPROVED', category: 'UTILITY', components: [] },
+      { id: '999', name: 'nobody_knows', language: 'pt_BR', status: 'APPROVED', category: 'MARKETING', components: [] },
+    ]);
     const [byName] = await ctx.knex('templates').insert({ workspace_id: ch.workspaceId, channel_id: ch.channel.id, name: 'welcome', language: 'pt_BR', status: 'PENDING' }).returning('*');
     const change = (name: string, event: string, reason = 'NONE') => ({ field: 'message_template_status_update', value: { event, message_template_id: 999, message_template_name: name, message_template_language: 'pt_BR', reason } });
     await deliverAndSettle(ch, { object: 'whatsapp_business_account', entry: [{ id: ch.wabaId, changes: [change('welcome', 'APPROVED'), change('nobody_knows', 'APPROVED')] }] });
     expect(await ctx.knex('templates').where({ id: byName.id }).first()).to.include({ status: 'APPROVED', status_reason: null });
     const events = await ctx.knex('webhook_events').where({ channel_id: ch.channel.id }).orderBy('id');
     expect(events[1].summary).to.include({ templates: 1, templates_unknown: 1 });
+    await eventually(() => ctx.knex('templates').where({ channel_id: ch.channel.id, name: 'nobody_knows' }).first(), 10_000, 'the unknown template to be synced');
     // A change for another WABA is not applied.
     await deliverAndSettle(ch, { object: 'whatsapp_business_account', entry: [{ id: '1111', changes: [change('welcome', 'PAUSED')] }] });
     expect(await ctx.knex('templates').where({ id: byName.id }).first()).to.include({ status: 'APPROVED' });
