@@ -45,9 +45,10 @@ export function allWorkers(): Worker[] {
 /**
  * pollingWorker runs `runOnce` again and again: at once while it says there is more work, on a
  * wake-up signal, and every `intervalMs` otherwise (work made by other replicas, retry times).
- * A failing run is logged and tried again at the next poll.
+ * A failing run is logged and tried again at the next poll. `isStopping` lets a long run end
+ * between two steps when the process shuts down.
  */
-export function pollingWorker(name: WorkerName, intervalMs: number, runOnce: (ctx: AppContext) => Promise<boolean>): Worker {
+export function pollingWorker(name: WorkerName, intervalMs: number, runOnce: (ctx: AppContext, isStopping: () => boolean) => Promise<boolean>): Worker {
   let stopping = false;
   let woken = false;
   let wakeUp: (() => void) | null = null;
@@ -71,7 +72,7 @@ export function pollingWorker(name: WorkerName, intervalMs: number, runOnce: (ct
       woken = false;
       let more = false;
       try {
-        more = await runOnce(ctx);
+        more = await runOnce(ctx, () => stopping);
       } catch (err) {
         ctx.log.error({ err, worker: name }, 'worker run failed; trying again at the next poll');
       }

@@ -21,7 +21,23 @@
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, 6000);
   }
-  window.parToast = toast;
+  /** Fetches a server-rendered fragment (as htmx would ask for it). */
+  function fragment(url) {
+    return fetch(url, { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.text();
+    });
+  }
+
+  /** Turns an HTML fragment into its first element. */
+  function parse(html) {
+    var t = document.createElement('template');
+    t.innerHTML = html.trim();
+    return t.content.firstElementChild;
+  }
+
+  // Shared with the page scripts (inbox.js, composer.js), which load after this one.
+  window.par = { toast: toast, fragment: fragment, parse: parse };
 
   // htmx errors: the server answers them as plain text (see web/error-handler.ts).
   document.addEventListener('htmx:responseError', function (e) {

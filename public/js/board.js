@@ -67,7 +67,7 @@
       if (undo) undo();
       var text = say('failed', cardTitle(card));
       // Other errors are already shown by app.js (the server's plain-text message).
-      if (xhr.status === 422 && window.parToast) window.parToast(text);
+      if (xhr.status === 422 && window.par) window.par.toast(text);
     }
   });
 

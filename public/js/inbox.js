@@ -15,18 +15,8 @@
     return c ? c.getAttribute('data-conversation-id') : null;
   }
 
-  function fragment(url) {
-    return fetch(url, { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' }).then(function (r) {
-      if (!r.ok) throw new Error(String(r.status));
-      return r.text();
-    });
-  }
-
-  function parse(html) {
-    var t = document.createElement('template');
-    t.innerHTML = html.trim();
-    return t.content.firstElementChild;
-  }
+  var fragment = window.par.fragment;
+  var parse = window.par.parse;
 
   // ----- the thread -------------------------------------------------------------------------
   function thread() {

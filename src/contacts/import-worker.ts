@@ -4,7 +4,7 @@
 // heartbeat; an import 'running' with a heartbeat older than two minutes lost its process and
 // is resumed by the next worker from its last committed batch.
 import type { AppContext } from '../context.js';
-import type { Worker } from '../workers.js';
+import { pollingWorker, type Worker } from '../workers.js';
 import { failImport, ImportTakenOver, runImport, type ContactImportRow } from './import.js';
 
 /** How often the worker looks for imports queued by another replica (a local one wakes it at once). */
@@ -27,72 +27,25 @@ export async function claimNextImport(ctx: AppContext): Promise<ContactImportRow
   return rows[0];
 }
 
+/** runNextImport runs the next waiting import, if any; false when there was none. */
+async function runNextImport(ctx: AppContext, isStopping: () => boolean): Promise<boolean> {
+  const imp = await claimNextImport(ctx);
+  if (!imp) return false;
+  try {
+    const outcome = await runImport(ctx, imp, isStopping);
+    if (outcome === 'stopped') {
+      // Shutting down between batches: hand the import to the next worker at once.
+      await ctx.knex('contact_imports').where({ workspace_id: imp.workspace_id, id: imp.id, status: 'running' }).update({ status: 'queued', heartbeat_at: null });
+    }
+  } catch (err) {
+    if (err instanceof ImportTakenOver) return true;
+    ctx.log.error({ err, importId: imp.id }, 'contact import failed');
+    await failImport(ctx, imp).catch((e) => ctx.log.error({ err: e }, 'could not record the failed import'));
+  }
+  return true;
+}
+
 /** contactImportWorker runs CSV contact imports in the background. */
 export function contactImportWorker(): Worker {
-  let stopping = false;
-  let loop: Promise<void> | null = null;
-  let wakeUp: (() => void) | null = null;
-  let woken = false;
-  let unsubscribe: (() => void) | null = null;
-
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, POLL_MS);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        resolve();
-      }
-      wakeUp = done;
-    });
-
-  async function runOne(ctx: AppContext): Promise<boolean> {
-    const imp = await claimNextImport(ctx);
-    if (!imp) return false;
-    try {
-      const outcome = await runImport(ctx, imp, () => stopping);
-      if (outcome === 'stopped') {
-        // Shutting down between batches: hand the import to the next worker at once.
-        await ctx.knex('contact_imports').where({ workspace_id: imp.workspace_id, id: imp.id, status: 'running' }).update({ status: 'queued', heartbeat_at: null });
-      }
-    } catch (err) {
-      if (err instanceof ImportTakenOver) return true;
-      ctx.log.error({ err, importId: imp.id }, 'contact import failed');
-      await failImport(ctx, imp).catch((e) => ctx.log.error({ err: e }, 'could not record the failed import'));
-    }
-    return true;
-  }
-
-  async function run(ctx: AppContext): Promise<void> {
-    while (!stopping) {
-      woken = false;
-      let more = false;
-      try {
-        more = await runOne(ctx);
-      } catch (err) {
-        ctx.log.error({ err }, 'contact import worker: trying again at the next poll');
-      }
-      if (stopping) break;
-      if (!more && !woken) await sleep();
-    }
-  }
-
-  return {
-    name: 'contact-imports',
-    start(ctx) {
-      stopping = false;
-      unsubscribe = ctx.signals.onWake('contact-imports', () => {
-        woken = true;
-        wakeUp?.();
-      });
-      loop = run(ctx);
-    },
-    async stop() {
-      stopping = true;
-      unsubscribe?.();
-      wakeUp?.();
-      await loop;
-    },
-  };
+  return pollingWorker('contact-imports', POLL_MS, runNextImport);
 }

@@ -3,6 +3,7 @@
 // deals and whatever later features hang on a contact) moves over; then the other is deleted.
 // One transaction, so a merge happens entirely or not at all.
 import { recordAudit, type Actor } from '../audit/index.js';
+import type { ConversationRow } from '../inbox/conversations.js';
 import type { Db } from '../db/index.js';
 import { publish } from '../realtime/index.js';
 import { Conflict, Invalid, NotFound } from '../web/errors.js';
@@ -124,19 +125,21 @@ async function moveReferences(trx: Db, workspaceId: string, table: string, fromI
   }
 }
 
-interface ConversationForMerge {
-  id: string;
-  channel_id: string;
-  status: 'open' | 'resolved' | 'snoozed';
-  assignee_id: string | null;
-  snoozed_until: Date | null;
-  last_message_at: Date | null;
-  last_inbound_at: Date | null;
-  window_expires_at: Date | null;
-  last_message_preview: string | null;
-  last_message_direction: string | null;
-  unread_count: number;
-}
+/** The conversation columns a merge reads and recomputes. */
+type ConversationForMerge = Pick<
+  ConversationRow,
+  | 'id'
+  | 'channel_id'
+  | 'status'
+  | 'assignee_id'
+  | 'snoozed_until'
+  | 'last_message_at'
+  | 'last_inbound_at'
+  | 'window_expires_at'
+  | 'last_message_preview'
+  | 'last_message_direction'
+  | 'unread_count'
+>;
 
 const later = (a: Date | null, b: Date | null): Date | null => (!a ? b : !b ? a : new Date(a).getTime() >= new Date(b).getTime() ? a : b);
 

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
 import { whatsappChannelInput } from '../support/channel-factories.js';
 import { testEnv } from '../support/context.js';
-import { createWorkspace, PASSWORD } from '../support/factories.js';
+import { createWorkspace } from '../support/factories.js';
 
 async function noSidewaysScroll(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -17,11 +17,7 @@ describeBrowser('channels', (browser) => {
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
 
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/inbox');
+    await signInBrowser(page, user.email);
 
     await page.goto('/settings/workspace');
     await page.locator('.settings-nav').getByRole('link', { name: 'Channels' }).click();

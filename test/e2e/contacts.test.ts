@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
-import { createWorkspace, PASSWORD } from '../support/factories.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
+import { createWorkspace } from '../support/factories.js';
 import { apiClient, customerConversation, whatsappChannel } from '../support/whatsapp.js';
 
 const PHONE = { width: 390, height: 844 };
@@ -55,11 +55,7 @@ describeBrowser('contacts', (browser) => {
     const csv = Buffer.from('\uFEFF' + lines.join('\r\n'));
 
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl, viewport: DESKTOP });
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/inbox');
+    await signInBrowser(page, user.email);
 
     await page.goto('/contacts');
     await page.getByRole('link', { name: 'Import' }).click();

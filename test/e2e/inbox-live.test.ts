@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
-import { createMember, createWorkspace, PASSWORD } from '../support/factories.js';
+import { describeBrowser, openPage, screenshot, signInBrowser, type WatchedPage } from '../support/browser.js';
+import { createMember, createWorkspace } from '../support/factories.js';
 
 async function signInPage(watched: WatchedPage, email: string): Promise<void> {
   const { ctx } = await testEnv();
   await ctx.knex('rate_limits').where('key', 'like', 'login:ip:%').delete();
-  const { page } = watched;
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/inbox');
+  await signInBrowser(watched.page, email);
 }
 
 describeBrowser('the live inbox with the sandbox', (browser) => {

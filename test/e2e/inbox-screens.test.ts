@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
-import { createMember, createWorkspace, PASSWORD } from '../support/factories.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
+import { createMember, createWorkspace } from '../support/factories.js';
 import { approvedTemplate, customerConversation, storedMessage, whatsappChannel } from '../support/whatsapp.js';
 
 async function seedInbox() {
@@ -39,11 +39,7 @@ describeBrowser('inbox screens', (browser) => {
     const { baseUrl } = await testEnv();
     const { user, main } = await seedInbox();
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl });
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/inbox');
+    await signInBrowser(page, user.email);
     await screenshot(page, 'inbox-desktop');
     await page.locator(`#conv-${main.id}`).click();
     await page.locator('#conversation').waitFor();

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { ensureConversation } from '../../src/inbox/conversations.js';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
-import { createWorkspace, PASSWORD } from '../support/factories.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
+import { createWorkspace } from '../support/factories.js';
 import { sandboxChannel } from '../support/whatsapp.js';
 
 async function noSidewaysScroll(page: Page) {
@@ -50,11 +50,7 @@ describeBrowser('labels, quick replies and search', (browser) => {
     await seedConversations(workspace.id);
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl });
 
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/inbox');
+    await signInBrowser(page, user.email);
 
     // Labels: two of them, picking colours from the swatches.
     await page.goto('/settings/workspace');

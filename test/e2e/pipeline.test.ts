@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
-import { createMember, createWorkspace, PASSWORD } from '../support/factories.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
+import { createMember, createWorkspace } from '../support/factories.js';
 import { addMessage, apiClient, createContact, createSandboxChannel, makeDeal, stagesByName } from '../support/pipeline.js';
 
 const PEOPLE = [
@@ -54,14 +54,6 @@ async function seedBoard() {
   return { ...owned, stages, ids, api, contacts };
 }
 
-async function signInPage(page: Page, email: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/inbox');
-}
-
 const column = (page: Page, stageId: string) => page.locator(`.deal-list[data-stage-id="${stageId}"]`);
 const card = (page: Page, dealId: string) => page.locator(`#deal-${dealId}`);
 
@@ -70,7 +62,7 @@ describeBrowser('pipeline board', (browser) => {
     const { baseUrl } = await testEnv();
     const seeded = await seedBoard();
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
-    await signInPage(page, seeded.user.email);
+    await signInBrowser(page, seeded.user.email);
     await page.goto('/pipeline');
     await page.locator('[data-move]').first().waitFor({ state: 'visible' });
     await screenshot(page, 'pipeline-board-desktop');
@@ -127,7 +119,7 @@ describeBrowser('pipeline board', (browser) => {
     const { baseUrl, ctx } = await testEnv();
     const seeded = await seedBoard();
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
-    await signInPage(page, seeded.user.email);
+    await signInBrowser(page, seeded.user.email);
     await page.goto('/pipeline');
     await page.locator('[data-move]').first().waitFor({ state: 'visible' });
 
@@ -189,7 +181,7 @@ describeBrowser('pipeline board', (browser) => {
     const { baseUrl } = await testEnv();
     const seeded = await seedBoard();
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl, viewport: { width: 1280, height: 860 } });
-    await signInPage(page, seeded.user.email);
+    await signInBrowser(page, seeded.user.email);
 
     const dealId = seeded.ids.Negotiation[0];
     await seeded.api.post(`/deals/${dealId}/move`, { stage_id: seeded.stages.Negotiation.id, position: 0 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testEnv } from '../support/context.js';
-import { describeBrowser, openPage, screenshot } from '../support/browser.js';
+import { describeBrowser, openPage, screenshot, signInBrowser } from '../support/browser.js';
 import { createWorkspace } from '../support/factories.js';
 import { createTestChannel, deliverAndSettle, messagesPayload, textFrom } from '../support/webhooks.js';
 
@@ -20,11 +20,7 @@ describeBrowser('webhook events', (browser) => {
     }
 
     const { page, context, problems } = await openPage(browser(), { baseURL: baseUrl });
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/inbox');
+    await signInBrowser(page, user.email, password);
     await page.goto('/settings/members');
     await page.locator('.settings-nav').getByRole('link', { name: 'Webhook events' }).click();
     await page.waitForURL('**/settings/webhooks');

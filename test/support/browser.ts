@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { rootDir } from '../../src/paths.js';
 import { inCI } from './env.js';
+import { PASSWORD } from './factories.js';
 
 export const screenshotDir = path.join(rootDir, 'artifacts', 'screenshots');
 
@@ -75,4 +76,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** signInBrowser signs a user in through the real sign-in page and waits for the inbox. */
+export async function signInBrowser(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/inbox');
 }
