@@ -7,6 +7,7 @@ import { signUp, setPasswordByEmail } from './auth/service.js';
 import { closeContext, openContext } from './boot.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { AppContext } from './context.js';
+import { isUuid } from './db/index.js';
 import { migrateLatest } from './db/migrate.js';
 import { DataDirLockedError } from './db/lock.js';
 import { findJob, jobs } from './jobs/index.js';
@@ -72,7 +73,7 @@ const commands: Record<string, Command> = {
     requires: ['workspace', 'name'],
     async run(ctx, values) {
       const workspaceId = required(values, 'workspace');
-      if (!/^[0-9a-f-]{36}$/i.test(workspaceId) || !(await findWorkspace(ctx.knex, workspaceId))) {
+      if (!isUuid(workspaceId) || !(await findWorkspace(ctx.knex, workspaceId))) {
         throw new UsageError(`no workspace with the id ${workspaceId}`);
       }
       const { row, token } = await createApiToken(ctx.knex, workspaceId, required(values, 'name'), { userId: null, ip: 'cli' });

@@ -2,6 +2,7 @@
 // The cursor is opaque to clients: the sort key of the last row, base64url-encoded.
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { isUuid } from '../db/index.js';
 import { Invalid } from '../web/errors.js';
 
 export const PageQuery = z.object({
@@ -16,11 +17,19 @@ export interface Cursor {
   id: string;
 }
 
-/** decodeCursor reads a next_cursor back into the sort key it stands for (Invalid on cursor when it is not one). */
-export function decodeCursor(cursor: string): Cursor {
+/** encodeCursor writes the sort key of a row as an opaque cursor. */
+export function encodeCursor(cursor: Cursor & Record<string, string>): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/**
+ * decodeCursor reads a next_cursor back into the sort key it stands for (Invalid on cursor when
+ * it is not one). A cursor may carry more of the sort key (`extra`), checked by the caller.
+ */
+export function decodeCursor<Extra extends object = object>(cursor: string, extra?: (value: Record<string, unknown>) => boolean): Cursor & Extra {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value?.at === 'string' && typeof value?.id === 'string' && !Number.isNaN(Date.parse(value.at))) return value;
+    if (typeof value?.at === 'string' && !Number.isNaN(Date.parse(value.at)) && isUuid(value.id) && (!extra || extra(value))) return value;
   } catch {
     // fall through
   }
@@ -48,6 +57,6 @@ export async function paginate<Row extends Record<string, unknown>>(
   const data = (more ? rows.slice(0, page.limit) : rows).map(({ __cursor_at: _c, ...row }) => row as unknown as Row);
   const last = more ? rows[page.limit - 1] : undefined;
   const idKey = opts.idKey ?? opts.idColumn.split('.').pop()!;
-  const next_cursor = last ? Buffer.from(JSON.stringify({ at: last.__cursor_at, id: String(last[idKey]) })).toString('base64url') : null;
+  const next_cursor = last ? encodeCursor({ at: last.__cursor_at!, id: String(last[idKey]) }) : null;
   return { data, next_cursor };
 }

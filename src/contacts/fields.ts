@@ -4,7 +4,7 @@
 // JSON numbers, dates as 'YYYY-MM-DD', select and text values as strings. Deleting a field keeps
 // its values in contacts.custom; they are simply no longer shown.
 import { recordAudit, type Actor } from '../audit/index.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import type { Formatter } from '../i18n/index.js';
 import { Invalid, NotFound, type FieldErrors } from '../web/errors.js';
 
@@ -37,7 +37,7 @@ export function listContactFields(db: Db, workspaceId: string): Promise<ContactF
 
 /** findContactField loads a field definition of the workspace. */
 export function findContactField(db: Db, workspaceId: string, id: string): Promise<ContactFieldRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('contact_fields').where({ workspace_id: workspaceId, id }).first();
 }
 

@@ -12,7 +12,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/index.js';
 import type { AppContext } from '../context.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import type { Translate } from '../i18n/index.js';
 import { Invalid, NotFound } from '../web/errors.js';
 import { csvParseOptions, detectDelimiter, readCsvHead, unguardCell } from './csv.js';
@@ -80,7 +80,7 @@ export function csvUpload(req: Request, res: Response, next: NextFunction): void
 
 /** findImport loads an import of the workspace. */
 export function findImport(db: Db, workspaceId: string, id: string): Promise<ContactImportRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('contact_imports').where({ workspace_id: workspaceId, id }).first();
 }
 

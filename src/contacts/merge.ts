@@ -4,7 +4,7 @@
 // One transaction, so a merge happens entirely or not at all.
 import { recordAudit, type Actor } from '../audit/index.js';
 import type { ConversationRow } from '../inbox/conversations.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { publish } from '../realtime/index.js';
 import { Conflict, Invalid, NotFound } from '../web/errors.js';
 import { contactDisplayName, labelsOfContacts, type ContactRow, type LabelRef } from './repo.js';
@@ -47,8 +47,7 @@ export function mergedValues(kept: ContactRow, other: ContactRow): Pick<MergePla
 }
 
 async function loadPair(db: Db, workspaceId: string, keptId: string, otherId: string, lock: boolean): Promise<[ContactRow, ContactRow]> {
-  const uuid = /^[0-9a-f-]{36}$/i;
-  if (!uuid.test(keptId) || !uuid.test(otherId)) throw new NotFound();
+  if (!isUuid(keptId) || !isUuid(otherId)) throw new NotFound();
   const q = db('contacts').where('workspace_id', workspaceId).whereIn('id', [keptId, otherId]);
   if (lock) q.forUpdate();
   const rows: ContactRow[] = await q;

@@ -1,7 +1,7 @@
 // Contacts: queries take the workspace id first.
 import type { Knex } from 'knex';
 import { decodeCursor, paginate, type Page } from '../api/pagination.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { digitsOf, normalizePhone } from './phone.js';
 
 export interface ContactRow {
@@ -23,7 +23,7 @@ export interface ContactRow {
 
 /** findContact loads a contact of the workspace. */
 export function findContact(db: Db, workspaceId: string, id: string): Promise<ContactRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('contacts').where({ workspace_id: workspaceId, id }).first();
 }
 

@@ -14,6 +14,16 @@ const knex = knexPkg.knex ?? (knexPkg as unknown as typeof knexPkg.knex);
 /** A knex instance or a transaction: every repository function takes one. */
 export type Db = Knex | Knex.Transaction;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * isUuid tells whether a value can be a row id. Every lookup by an id from a URL, a form or a
+ * payload asks first: anything else cannot match, and Postgres rejects it in a uuid column.
+ */
+export function isUuid(value: unknown): boolean {
+  return typeof value === 'string' && UUID.test(value);
+}
+
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';

@@ -1,5 +1,5 @@
 // Conversations: one per channel and contact. Queries take the workspace id first.
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 
 export type ConversationStatus = 'open' | 'resolved' | 'snoozed';
 
@@ -26,7 +26,7 @@ export const WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** findConversation loads a conversation of the workspace. */
 export function findConversation(db: Db, workspaceId: string, id: string): Promise<ConversationRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('conversations').where({ workspace_id: workspaceId, id }).first();
 }
 

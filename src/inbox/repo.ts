@@ -1,7 +1,7 @@
 // Inbox queries: the conversation list, one conversation with its people, the thread (messages
 // and notes in order), unread counts. Every function takes the workspace id first.
-import type { Db } from '../db/index.js';
-import { Invalid } from '../web/errors.js';
+import { paginate } from '../api/pagination.js';
+import { isUuid, type Db } from '../db/index.js';
 
 export type InboxView = 'mine' | 'unassigned' | 'all';
 
@@ -33,26 +33,6 @@ export interface InboxRow {
   last_status: string | null;
 }
 
-interface ListCursor {
-  at: string;
-  id: string;
-}
-
-/** encodeListCursor / decodeListCursor: keyset position in the list (microsecond timestamps as text). */
-export function encodeListCursor(c: ListCursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeListCursor(value: string): ListCursor {
-  try {
-    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (typeof c.at === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
-  } catch {
-    // fall through
-  }
-  throw new Invalid({ cursor: 'api.bad_cursor' });
-}
-
 function listBase(db: Db, workspaceId: string) {
   return db('conversations as c')
     .join('contacts as p', function () {
@@ -81,7 +61,6 @@ function listBase(db: Db, workspaceId: string) {
       'p.phone as contact_phone',
       'p.username as contact_username',
       'ch.name as channel_name',
-      db.raw('(c.last_message_at)::text AS cursor_at'),
       // The delivery state of the last message when it is ours (the ticks in the list).
       db.raw(
         `(SELECT m.status FROM messages m WHERE m.workspace_id = c.workspace_id AND m.conversation_id = c.id AND m.direction = 'outbound' AND m.type <> 'reaction'
@@ -101,13 +80,7 @@ export async function inboxList(
   filters: InboxFilters,
   opts: { cursor?: string; limit: number },
 ): Promise<{ rows: InboxRow[]; nextCursor: string | null }> {
-  const q = listBase(db, workspaceId)
-    .andWhere('c.status', filters.status)
-    .orderBy([
-      { column: 'c.last_message_at', order: 'desc' },
-      { column: 'c.id', order: 'desc' },
-    ])
-    .limit(opts.limit + 1);
+  const q = listBase(db, workspaceId).andWhere('c.status', filters.status);
   if (filters.view === 'mine') q.andWhere('c.assignee_id', userId);
   if (filters.view === 'unassigned') q.whereNull('c.assignee_id');
   if (filters.channelId) q.andWhere('c.channel_id', filters.channelId);
@@ -116,20 +89,13 @@ export async function inboxList(
       db('conversation_labels as cl').whereRaw('cl.workspace_id = c.workspace_id AND cl.conversation_id = c.id').andWhere('cl.label_id', filters.labelId),
     );
   }
-  if (opts.cursor) {
-    const c = decodeListCursor(opts.cursor);
-    q.andWhereRaw('(c.last_message_at, c.id) < (?::timestamptz, ?::uuid)', [c.at, c.id]);
-  }
-  const rows = (await q) as Array<InboxRow & { cursor_at: string }>;
-  const more = rows.length > opts.limit;
-  const page = more ? rows.slice(0, opts.limit) : rows;
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: more && last ? encodeListCursor({ at: last.cursor_at, id: last.id }) : null };
+  const page = await paginate<InboxRow & Record<string, unknown>>(q, opts, { timeColumn: 'c.last_message_at', idColumn: 'c.id' });
+  return { rows: page.data, nextCursor: page.next_cursor };
 }
 
 /** inboxRow loads one conversation as a list row (for live updates of the list). */
 export async function inboxRow(db: Db, workspaceId: string, conversationId: string): Promise<InboxRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(conversationId)) return undefined;
+  if (!isUuid(conversationId)) return undefined;
   return listBase(db, workspaceId).andWhere('c.id', conversationId).first();
 }
 
@@ -162,7 +128,7 @@ export interface ConversationDetail {
 
 /** conversationDetail loads a conversation with its contact and channel. */
 export async function conversationDetail(db: Db, workspaceId: string, conversationId: string): Promise<ConversationDetail | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(conversationId)) return undefined;
+  if (!isUuid(conversationId)) return undefined;
   const c = await db('conversations').where({ workspace_id: workspaceId, id: conversationId }).first();
   if (!c) return undefined;
   const contact = await db('contacts').where({ workspace_id: workspaceId, id: c.contact_id }).first();
@@ -330,7 +296,7 @@ export async function threadItems(
 
 /** threadMessage loads one message as the thread shows it (for live updates of a bubble). */
 export async function threadMessage(db: Db, workspaceId: string, messageId: string): Promise<ThreadMessage | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(messageId)) return undefined;
+  if (!isUuid(messageId)) return undefined;
   const base = await db('messages').where({ workspace_id: workspaceId, id: messageId }).first('conversation_id', 'type', 'reaction_to_wamid');
   if (!base) return undefined;
   const conversationId = base.conversation_id;

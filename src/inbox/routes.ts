@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { customFieldsForDisplay, listContactFields } from '../contacts/fields.js';
 import { contactDisplayName } from '../contacts/repo.js';
 import { updateContact } from '../contacts/service.js';
+import { isUuid } from '../db/index.js';
 import { wallClock, zonedToUtc } from '../i18n/index.js';
 import { storeUpload, singleFile } from '../media/service.js';
 import { checkCsrf } from '../web/csrf.js';
@@ -279,7 +280,7 @@ export function inboxRoutes(ctx: AppContext): Router {
 
   async function findTemplate(req: Request, conversation: ConversationDetail): Promise<TemplateOption> {
     const id = String(req.query.template ?? req.body?.template ?? '');
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Invalid({ template: 'validation.choose' });
+    if (!isUuid(id)) throw new Invalid({ template: 'validation.choose' });
     const t = await knex('templates').where({ workspace_id: req.workspace!.id, channel_id: conversation.channel_id, id, status: 'APPROVED' }).first();
     if (!t) throw new Invalid({ template: 'template.unknown' });
     return t;
@@ -426,7 +427,7 @@ export function inboxRoutes(ctx: AppContext): Router {
   async function noteFragment(req: Request, res: Response) {
     const conversation = await load(req);
     const id = String(req.params.noteId);
-    const row = /^[0-9a-f-]{36}$/i.test(id)
+    const row = isUuid(id)
       ? await knex('notes as n')
           .leftJoin('users as u', 'u.id', 'n.author_id')
           .where({ 'n.workspace_id': req.workspace!.id, 'n.conversation_id': conversation.id, 'n.id': id })

@@ -3,7 +3,7 @@ import { recordAudit, type Actor } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { findContact, findContactByPhone } from '../contacts/repo.js';
 import { createContact } from '../contacts/service.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { publish } from '../realtime/index.js';
 import { Invalid, NotFound } from '../web/errors.js';
 import { channelSecrets, findChannel } from '../whatsapp/channels.js';
@@ -48,7 +48,7 @@ export async function sendMessage(ctx: AppContext, workspaceId: string, conversa
 /** retryMessage sends a failed outbound message again (free-form ones only inside the window). */
 export async function retryMessage(ctx: AppContext, workspaceId: string, messageId: string, actor: Actor): Promise<MessageRow> {
   return ctx.knex.transaction(async (trx) => {
-    const message = /^[0-9a-f-]{36}$/i.test(messageId) ? await trx('messages').where({ workspace_id: workspaceId, id: messageId }).first() : undefined;
+    const message = isUuid(messageId) ? await trx('messages').where({ workspace_id: workspaceId, id: messageId }).first() : undefined;
     if (!message || message.direction !== 'outbound') throw new NotFound();
     if (message.status !== 'failed') throw new Invalid({ _: 'messages.not_failed' }, 'messages.not_failed', 'not_failed');
     const conversation = (await findConversation(trx, workspaceId, message.conversation_id))!;
@@ -156,7 +156,7 @@ async function changeConversation(
 /** assignConversation gives the conversation to a member of the workspace, or to nobody (null). */
 export async function assignConversation(trx: Db, workspaceId: string, conversationId: string, userId: string | null, actor: Actor): Promise<ConversationRow> {
   if (userId) {
-    const member = /^[0-9a-f-]{36}$/i.test(userId) ? await trx('memberships').where({ workspace_id: workspaceId, user_id: userId }).first('user_id') : undefined;
+    const member = isUuid(userId) ? await trx('memberships').where({ workspace_id: workspaceId, user_id: userId }).first('user_id') : undefined;
     if (!member) throw new Invalid({ user_id: 'conversations.not_a_member' });
   }
   return changeConversation(trx, workspaceId, conversationId, { assignee_id: userId }, actor, 'conversation.assigned', { user_id: userId });

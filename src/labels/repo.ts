@@ -1,6 +1,6 @@
 // Labels: queries take the workspace id first and filter on it in every WHERE. A label of
 // another workspace is simply not found.
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 
 /** The palette a label's colour comes from (CSS classes .label-<color> in public/css/app.css). */
 export const LABEL_COLORS = ['gray', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink'] as const;
@@ -17,13 +17,6 @@ export interface LabelRow {
 export interface LabelUsage extends LabelRow {
   conversations_count: number;
   contacts_count: number;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** isUuid tells whether a string can be a row id (anything else cannot match and must not reach a uuid column). */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
 }
 
 /** listLabels lists the workspace's labels by name: for pickers, filters and badges. */

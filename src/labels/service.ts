@@ -3,7 +3,7 @@
 // show are announced with publish() in the same transaction.
 import { recordAudit, type Actor } from '../audit/index.js';
 import { findContact } from '../contacts/repo.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { findConversation } from '../inbox/conversations.js';
 import { publish } from '../realtime/index.js';
 import { Invalid, NotFound } from '../web/errors.js';
@@ -14,7 +14,6 @@ import {
   findLabelsByIds,
   findLabelsByNames,
   insertLabel,
-  isUuid,
   labelsOfContact,
   labelsOfConversation,
   replaceContactLabelRows,

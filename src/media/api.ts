@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { commonErrors, dataResponse, idParameter, type PathItems } from '../api/openapi.js';
+import { isUuid } from '../db/index.js';
 import { notFound } from '../web/errors.js';
 import { streamMedia } from './routes.js';
 import { presentMedia, singleFile, storeUpload, type MediaFileRow } from './service.js';
@@ -52,7 +53,7 @@ export function mediaApi(ctx: AppContext): Router {
 
   async function load(req: Request): Promise<MediaFileRow> {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+    if (!isUuid(id)) notFound();
     return (await ctx.knex('media_files').where({ workspace_id: req.workspace!.id, id }).first()) ?? notFound();
   }
 

@@ -1,5 +1,5 @@
 // Media files: queries take the workspace id first.
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 
 export interface MediaFileRow {
   id: string;
@@ -23,12 +23,12 @@ export interface MediaFileRow {
 
 /** findMediaFile loads a media file of the workspace, whatever its status. */
 export function findMediaFile(db: Db, workspaceId: string, id: string): Promise<MediaFileRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('media_files').where({ workspace_id: workspaceId, id }).first();
 }
 
 /** findReadyMedia loads a media file of the workspace whose bytes are stored. */
 export function findReadyMedia(db: Db, workspaceId: string, id: string): Promise<MediaFileRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('media_files').where({ workspace_id: workspaceId, id, status: 'ready' }).whereNotNull('storage_key').first();
 }

@@ -1,7 +1,7 @@
 // Queries for deals: one deal, the board's columns and their totals, the list, the timeline.
 // Every function takes the workspace id first and filters on it.
 import type { Knex } from 'knex';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { presentAmount } from './money.js';
 import type { DealFilterInput } from './schema.js';
 
@@ -93,8 +93,6 @@ const VIEW_COLUMNS = (db: Db) => [
   's.probability as stage_probability',
   'p.name as pipeline_name',
 ];
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** findDeal loads a deal of the workspace (the bare row). */
 export function findDeal(db: Db, workspaceId: string, id: string): Promise<DealRow | undefined> {

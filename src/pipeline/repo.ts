@@ -1,6 +1,6 @@
 // Queries for pipelines, stages, lost reasons, deal fields and the board setting. Every function
 // takes the workspace id first and filters on it.
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import type { FieldType, StageKind } from './schema.js';
 
 export interface PipelineRow {
@@ -45,8 +45,6 @@ export interface DealFieldRow {
   archived_at: Date | null;
   created_at: Date;
 }
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** listPipelines lists the workspace's pipelines, the default (first) one first. */
 export function listPipelines(db: Db, workspaceId: string): Promise<PipelineRow[]> {

@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { actorOf } from '../audit/index.js';
 import type { AppContext } from '../context.js';
 import { contactDisplayName, findContact } from '../contacts/repo.js';
+import { isUuid } from '../db/index.js';
 import { currencies } from '../i18n/index.js';
 import { NotFound } from '../web/errors.js';
 import { flash } from '../web/flash.js';
@@ -121,7 +122,7 @@ export function pipelineRoutes(ctx: AppContext): Router {
     if (!stage) throw new NotFound();
     const filters = DealFilters.parse(req.query);
     const after = { position: Number(req.query.after_position), id: String(req.query.after_id ?? '') };
-    const valid = Number.isSafeInteger(after.position) && /^[0-9a-f-]{36}$/i.test(after.id);
+    const valid = Number.isSafeInteger(after.position) && isUuid(after.id);
     const rows = await columnCards(knex, req.workspace!.id, stage.id, filters, await filterContext(req), {
       after: valid ? after : undefined,
       limit: CARDS_PER_PAGE + 1,

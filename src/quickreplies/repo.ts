@@ -1,5 +1,5 @@
 // Quick replies: queries take the workspace id first and filter on it in every WHERE.
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 
 export interface QuickReplyRow {
   id: string;
@@ -38,7 +38,7 @@ export function quickRepliesQuery(db: Db, workspaceId: string, prefix?: string) 
 
 /** findQuickReply loads one quick reply of the workspace. */
 export function findQuickReply(db: Db, workspaceId: string, id: string): Promise<QuickReplyRow | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('quick_replies').where({ workspace_id: workspaceId, id }).first();
 }
 

@@ -13,6 +13,7 @@
 // messages contain a common word.
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../api/pagination.js';
 import { contactDisplayName } from '../contacts/repo.js';
 import type { Db } from '../db/index.js';
 import { Invalid } from '../web/errors.js';
@@ -59,25 +60,8 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
-interface Cursor {
-  r: string;
-  at: string;
-  id: string;
-}
-
-function encodeCursor(row: { rank: string; at_text: string; id: string }): string {
-  return Buffer.from(JSON.stringify({ r: row.rank, at: row.at_text, id: row.id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof c?.r === 'string' && /^-?\d+(\.\d+)?$/.test(c.r) && typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && /^[0-9a-f-]{36}$/i.test(c.id ?? '')) return c;
-  } catch {
-    // fall through
-  }
-  throw new Invalid({ cursor: 'api.bad_cursor' });
-}
+/** A result cursor: the rank, then the contact's update time and id, as the results are ordered. */
+const decodeRankCursor = (cursor: string) => decodeCursor<{ r: string }>(cursor, (c) => typeof c.r === 'string' && /^-?\d+(\.\d+)?$/.test(c.r));
 
 // ts_headline drops what its parser takes for HTML tags and entities; hiding < > & from it (as
 // private-use characters that highlight.ts turns back) keeps a customer's text as they wrote it.
@@ -156,13 +140,13 @@ export async function searchContacts(db: Db, workspaceId: string, terms: SearchT
     );
   const query = db.select('r.*', db.raw('r.rank_value::text AS rank')).from(ranked.as('r'));
   if (page.cursor) {
-    const c = decodeCursor(page.cursor);
+    const c = decodeRankCursor(page.cursor);
     query.whereRaw('(r.rank_value, r.updated_at, r.id) < (?::numeric, ?::timestamptz, ?::uuid)', [c.r, c.at, c.id]);
   }
   const rows = await query.orderByRaw('r.rank_value DESC, r.updated_at DESC, r.id DESC').limit(page.limit + 1);
   const more = rows.length > page.limit;
   const items = (more ? rows.slice(0, page.limit) : rows).map(({ at_text: _a, rank_value: _r, ...row }) => ({ ...row, display_name: contactDisplayName(row) }) as ContactHit);
-  return { items, next_cursor: more ? encodeCursor(rows[page.limit - 1]) : null };
+  return { items, next_cursor: more ? encodeCursor({ r: rows[page.limit - 1].rank, at: rows[page.limit - 1].at_text, id: rows[page.limit - 1].id }) : null };
 }
 
 /**

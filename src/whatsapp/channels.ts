@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type Actor } from '../audit/index.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { decryptSecret, encryptSecret, SecretDecryptionError } from '../db/encryption.js';
 import { GraphError } from './graph.js';
 
@@ -67,7 +67,7 @@ export function findChannelByWebhookKey(db: Db, key: string): Promise<ChannelRow
 
 /** findChannel loads a live channel of the workspace. */
 export function findChannel(db: Db, workspaceId: string, id: string): Promise<ChannelRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db('channels').where({ workspace_id: workspaceId, id }).whereNull('deleted_at').first();
 }
 

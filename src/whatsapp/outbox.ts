@@ -4,7 +4,7 @@
 // media that WhatsApp would not take, a reply to a message WhatsApp never got.
 import { z } from 'zod';
 import type { Actor } from '../audit/index.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import type { ConversationRow } from '../inbox/conversations.js';
 import { windowOpen } from '../inbox/conversations.js';
 import { publish } from '../realtime/index.js';
@@ -131,7 +131,7 @@ export class WindowClosed extends Invalid {
 }
 
 async function wamidOf(db: Db, conversation: ConversationRow, ref: string, field: string): Promise<string> {
-  const byId = /^[0-9a-f-]{36}$/i.test(ref);
+  const byId = isUuid(ref);
   const target = await db('messages')
     .where({ workspace_id: conversation.workspace_id, conversation_id: conversation.id })
     .andWhere(byId ? { id: ref } : { wamid: ref })

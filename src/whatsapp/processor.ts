@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { recordAudit, type Actor } from '../audit/index.js';
 import type { AppContext } from '../context.js';
-import type { Db } from '../db/index.js';
+import { isUuid, type Db } from '../db/index.js';
 import { defaultLocale, translator } from '../i18n/index.js';
 import { publish } from '../realtime/index.js';
 import { NotFound } from '../web/errors.js';
@@ -181,7 +181,7 @@ async function processMessagesChange(ctx: AppContext, scope: InboundScope, event
  * biz_opaque_callback_data, when Meta's status outran the recording of its wamid, and records it.
  */
 async function claimByCallbackData(db: Db, channel: ChannelRow, wamid: string, callbackData: string): Promise<StatusTarget | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(callbackData)) return undefined;
+  if (!isUuid(callbackData)) return undefined;
   const mine = await db('messages')
     .where({ workspace_id: channel.workspace_id, channel_id: channel.id, id: callbackData, direction: 'outbound' })
     .whereNull('wamid')
